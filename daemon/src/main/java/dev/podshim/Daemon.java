@@ -1,0 +1,141 @@
+package dev.podshim;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.podshim.api.ImageServiceImpl;
+import dev.podshim.api.RuntimeServiceImpl;
+import dev.podshim.config.DaemonConfig;
+import dev.podshim.metrics.MetricsServer;
+import dev.podshim.metrics.ProcessMetrics;
+import dev.podshim.metrics.SandboxMetrics;
+import dev.podshim.network.PodNetwork;
+import dev.podshim.os.ExitWatcher;
+import dev.podshim.os.Prctl;
+import dev.podshim.os.SdNotify;
+import dev.podshim.sandbox.PauseLauncher;
+import dev.podshim.sandbox.SandboxService;
+import dev.podshim.store.SandboxStore;
+import dev.podshim.transport.GrpcServer;
+import dev.podshim.transport.ReadinessGate;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the daemon with constructors, binds the socket (answering UNAVAILABLE), recovers every
+ * sandbox, then opens the gate and tells systemd it is ready.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+  private static final long SHUTDOWN_GRACE_SECONDS = 30;
+
+  private final DaemonConfig config;
+  private final PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+  private final ReadinessGate gate = new ReadinessGate();
+  private @Nullable ExitWatcher exitWatcher;
+  private @Nullable GrpcServer grpc;
+  private @Nullable MetricsServer metrics;
+  private @Nullable ScheduledExecutorService watchdog;
+  private @Nullable SandboxService sandboxes;
+
+  public Daemon(DaemonConfig config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  /** Starts serving; returns once the daemon is ready. */
+  public void start() throws IOException {
+    Prctl.setChildSubreaper();
+    Path root = config.root();
+    Files.createDirectories(root);
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+    Path pauseBinary = PauseLauncher.installBinary(root);
+
+    exitWatcher = new ExitWatcher();
+    SandboxStore store = new SandboxStore(root);
+    sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary);
+    PodNetwork network = new PodNetwork();
+
+    new ProcessMetrics().bindTo(registry);
+    new SandboxMetrics(sandboxes).bindTo(registry);
+    if (!config.metricsAddress().isEmpty()) {
+      metrics = new MetricsServer(config.metricsAddress(), registry);
+      metrics.start();
+    }
+
+    grpc = new GrpcServer(config.socket(),
+        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl()),
+        gate, registry);
+    grpc.start();
+    LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)
+        .log("listening; recovering state before serving");
+
+    long begin = System.nanoTime();
+    var result = sandboxes.recover(pauseBinary.getParent());
+    long took = System.nanoTime() - begin;
+    Timer.builder("podshim.recovery.duration").description("time to recover state at start-up")
+        .register(registry).record(took, TimeUnit.NANOSECONDS);
+    LOG.atInfo().addKeyValue("ready", result.ready()).addKeyValue("notready", result.notReady())
+        .addKeyValue("torn_down", result.tornDown()).addKeyValue("unreadable", result.unreadable())
+        .addKeyValue("orphans_killed", result.orphansKilled())
+        .addKeyValue("duration_ms", String.format("%.1f", took / 1e6)).log("recovered sandboxes");
+
+    gate.open();
+    grpc.serving();
+    SdNotify.notify("READY=1\nSTATUS=serving CRI on " + config.socket());
+    startWatchdog();
+    LOG.atInfo().addKeyValue("version", Version.current())
+        .addKeyValue("metrics", metrics == null ? "off" : config.metricsAddress()).log("podshimd ready");
+  }
+
+  private void startWatchdog() {
+    OptionalLong micros = SdNotify.watchdogIntervalMicros();
+    if (micros.isEmpty()) {
+      return;
+    }
+    long periodMicros = Math.max(micros.getAsLong() / 2, 100_000);
+    watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("watchdog").factory());
+    watchdog.scheduleAtFixedRate(() -> SdNotify.notify("WATCHDOG=1"), 0, periodMicros, TimeUnit.MICROSECONDS);
+  }
+
+  /** Bound metrics port, for tests that configure port 0. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
+  }
+
+  /**
+   * Clean shutdown: stop accepting, let in-flight calls finish, release the socket. State is
+   * already on disk (every change is persisted before it is answered) and pods keep running.
+   */
+  @Override
+  public void close() {
+    SdNotify.notify("STOPPING=1");
+    if (watchdog != null) {
+      watchdog.shutdownNow();
+    }
+    if (grpc != null) {
+      try {
+        grpc.shutdown(SHUTDOWN_GRACE_SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (metrics != null) {
+      metrics.stop();
+    }
+    if (exitWatcher != null) {
+      exitWatcher.close();
+    }
+    LOG.info("podshimd stopped; pods keep running");
+  }
+}

@@ -1,0 +1,61 @@
+package dev.podshim;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import dev.podshim.config.ConfigException;
+import dev.podshim.config.ConfigLoader;
+import dev.podshim.config.DaemonConfig;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/** podshimd: the CRI runtime daemon. Exits 0 on SIGTERM/SIGINT after a clean shutdown. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> argv = Arrays.asList(args);
+    if (argv.contains("--version") || argv.contains("-v")) {
+      System.out.println("podshimd " + Version.current());
+      return;
+    }
+    if (argv.contains("--help") || argv.contains("-h")) {
+      System.out.println(ConfigLoader.usage());
+      return;
+    }
+    DaemonConfig config;
+    try {
+      config = new ConfigLoader().load(argv);
+    } catch (ConfigException e) {
+      System.err.println("podshimd: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    setLogLevel(config.logLevel());
+    Logger log = LoggerFactory.getLogger(Main.class);
+
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), s -> stop.countDown());
+    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    Daemon daemon = new Daemon(config);
+    try {
+      daemon.start();
+    } catch (Exception e) {
+      log.error("start-up failed: {}", e.getMessage(), e);
+      daemon.close();
+      System.exit(1);
+    }
+    stop.await();
+    log.info("signal received; shutting down");
+    daemon.close();
+    System.exit(0);
+  }
+
+  private static void setLogLevel(String level) {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+  }
+}

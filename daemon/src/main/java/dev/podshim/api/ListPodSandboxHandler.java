@@ -1,0 +1,41 @@
+package dev.podshim.api;
+
+import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.ListPodSandboxResponse;
+import dev.podshim.cri.v1.PodSandboxFilter;
+import dev.podshim.cri.v1.PodSandboxState;
+import dev.podshim.errors.CriException;
+import dev.podshim.sandbox.SandboxFilter;
+import dev.podshim.sandbox.SandboxService;
+
+/** ListPodSandbox: filter by id or id prefix, state and label selector. */
+final class ListPodSandboxHandler implements UnaryHandler<ListPodSandboxRequest, ListPodSandboxResponse> {
+  private final SandboxService sandboxes;
+
+  ListPodSandboxHandler(SandboxService sandboxes) {
+    this.sandboxes = sandboxes;
+  }
+
+  @Override
+  public ListPodSandboxResponse handle(ListPodSandboxRequest request) {
+    ListPodSandboxResponse.Builder response = ListPodSandboxResponse.newBuilder();
+    sandboxes.list(filter(request)).forEach(s -> response.addItems(SandboxMapper.toListItem(s)));
+    return response.build();
+  }
+
+  private static SandboxFilter filter(ListPodSandboxRequest request) {
+    if (!request.hasFilter()) {
+      return SandboxFilter.all();
+    }
+    PodSandboxFilter f = request.getFilter();
+    Boolean ready = null;
+    if (f.hasState()) {
+      PodSandboxState state = f.getState().getState();
+      if (state == PodSandboxState.UNRECOGNIZED) {
+        throw CriException.invalidArgument("filter.state: unknown state " + f.getState().getStateValue());
+      }
+      ready = state == PodSandboxState.SANDBOX_READY;
+    }
+    return new SandboxFilter(f.getId(), ready, f.getLabelSelectorMap());
+  }
+}

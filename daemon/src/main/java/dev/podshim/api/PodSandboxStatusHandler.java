@@ -1,0 +1,56 @@
+package dev.podshim.api;
+
+import dev.podshim.cri.v1.PodSandboxStatusRequest;
+import dev.podshim.cri.v1.PodSandboxStatusResponse;
+import dev.podshim.sandbox.Namespace;
+import dev.podshim.sandbox.SandboxService;
+import dev.podshim.store.Sandbox;
+import dev.podshim.store.SandboxStatus;
+import dev.podshim.store.StateFile;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** PodSandboxStatus; verbose adds pid, namespace paths and the config, as crictl inspectp shows. */
+final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequest, PodSandboxStatusResponse> {
+  private final SandboxService sandboxes;
+
+  PodSandboxStatusHandler(SandboxService sandboxes) {
+    this.sandboxes = sandboxes;
+  }
+
+  @Override
+  public PodSandboxStatusResponse handle(PodSandboxStatusRequest request) {
+    Ids.require("pod_sandbox_id", request.getPodSandboxId());
+    Sandbox sandbox = sandboxes.get(request.getPodSandboxId());
+    PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
+        .setStatus(SandboxMapper.toStatus(sandbox))
+        .setTimestamp(System.currentTimeMillis() * 1_000_000L);
+    if (request.getVerbose()) {
+      response.putInfo("info", StateFile.toJson(verboseInfo(sandbox)));
+    }
+    return response.build();
+  }
+
+  private static Map<String, Object> verboseInfo(Sandbox sandbox) {
+    SandboxStatus status = sandbox.status();
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("pid", status.pid());
+    info.put("pauseAlive", status.pauseAlive());
+    if (status.exitedAtNanos() != 0) {
+      info.put("pauseExitCode", status.exitCode());
+    }
+    Map<String, String> namespaces = new LinkedHashMap<>();
+    for (Namespace ns : Namespace.values()) {
+      var pin = sandbox.nsDir().resolve(ns.procName());
+      if (Files.exists(pin)) {
+        namespaces.put(ns.procName(), pin.toString());
+      }
+    }
+    info.put("namespaces", namespaces);
+    info.put("cgroupPath", sandbox.metadata().cgroupPath());
+    info.put("sandboxDir", sandbox.dir().toString());
+    info.put("config", sandbox.metadata().config());
+    return info;
+  }
+}

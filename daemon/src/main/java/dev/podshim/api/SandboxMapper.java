@@ -1,0 +1,69 @@
+package dev.podshim.api;
+
+import dev.podshim.cri.v1.LinuxPodSandboxStatus;
+import dev.podshim.cri.v1.Namespace;
+import dev.podshim.cri.v1.NamespaceMode;
+import dev.podshim.cri.v1.NamespaceOption;
+import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.PodSandboxMetadata;
+import dev.podshim.cri.v1.PodSandboxState;
+import dev.podshim.cri.v1.PodSandboxStatus;
+import dev.podshim.store.Sandbox;
+import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.SandboxMetadata;
+
+/** Domain sandbox → the protobuf shapes ListPodSandbox and PodSandboxStatus answer with. */
+final class SandboxMapper {
+  private SandboxMapper() {}
+
+  static PodSandbox toListItem(Sandbox s) {
+    SandboxMetadata meta = s.metadata();
+    return PodSandbox.newBuilder()
+        .setId(s.id())
+        .setMetadata(metadata(meta.config().metadata()))
+        .setState(state(s))
+        .setCreatedAt(meta.createdAtNanos())
+        .putAllLabels(meta.config().labels())
+        .putAllAnnotations(meta.config().annotations())
+        .setRuntimeHandler(meta.config().runtimeHandler())
+        .build();
+  }
+
+  static PodSandboxStatus toStatus(Sandbox s) {
+    SandboxMetadata meta = s.metadata();
+    SandboxConfig config = meta.config();
+    return PodSandboxStatus.newBuilder()
+        .setId(s.id())
+        .setMetadata(metadata(config.metadata()))
+        .setState(state(s))
+        .setCreatedAt(meta.createdAtNanos())
+        .setLinux(LinuxPodSandboxStatus.newBuilder()
+            .setNamespaces(Namespace.newBuilder().setOptions(namespaceOption(config.namespaces()))))
+        .putAllLabels(config.labels())
+        .putAllAnnotations(config.annotations())
+        .setRuntimeHandler(config.runtimeHandler())
+        .build();
+  }
+
+  static PodSandboxState state(Sandbox s) {
+    return s.status().ready() ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+  }
+
+  static NamespaceOption namespaceOption(SandboxConfig.NamespaceModes modes) {
+    return NamespaceOption.newBuilder()
+        .setNetwork(NamespaceMode.forNumber(modes.network().ordinal()))
+        .setPid(NamespaceMode.forNumber(modes.pid().ordinal()))
+        .setIpc(NamespaceMode.forNumber(modes.ipc().ordinal()))
+        .setTargetId(modes.targetId())
+        .build();
+  }
+
+  private static PodSandboxMetadata metadata(SandboxConfig.PodMetadata m) {
+    return PodSandboxMetadata.newBuilder()
+        .setName(m.name())
+        .setUid(m.uid())
+        .setNamespace(m.namespace())
+        .setAttempt(m.attempt())
+        .build();
+  }
+}

@@ -1,0 +1,44 @@
+package dev.podshim.api;
+
+import dev.podshim.config.DaemonConfig;
+import dev.podshim.cri.v1.RuntimeCondition;
+import dev.podshim.cri.v1.RuntimeHandler;
+import dev.podshim.cri.v1.RuntimeHandlerFeatures;
+import dev.podshim.cri.v1.RuntimeStatus;
+import dev.podshim.cri.v1.StatusRequest;
+import dev.podshim.cri.v1.StatusResponse;
+import dev.podshim.network.PodNetwork;
+import dev.podshim.sandbox.SandboxService;
+import dev.podshim.store.StateFile;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Status: RuntimeReady and NetworkReady conditions; verbose adds the daemon's config. */
+final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse> {
+  private final DaemonConfig config;
+  private final PodNetwork network;
+
+  StatusHandler(DaemonConfig config, PodNetwork network) {
+    this.config = config;
+    this.network = network;
+  }
+
+  @Override
+  public StatusResponse handle(StatusRequest request) {
+    PodNetwork.Readiness net = network.readiness();
+    StatusResponse.Builder response = StatusResponse.newBuilder()
+        .setStatus(RuntimeStatus.newBuilder()
+            .addConditions(RuntimeCondition.newBuilder().setType("RuntimeReady").setStatus(true))
+            .addConditions(RuntimeCondition.newBuilder().setType("NetworkReady").setStatus(net.ready())
+                .setReason(net.ready() ? "" : net.reason()).setMessage(net.ready() ? "" : net.message())));
+    SandboxService.RUNTIME_HANDLERS.stream().sorted().forEach(name -> response.addRuntimeHandlers(
+        RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.getDefaultInstance())));
+    if (request.getVerbose()) {
+      Map<String, Object> info = new LinkedHashMap<>();
+      info.put("config", config);
+      info.put("podCidr", network.podCidr());
+      response.putInfo("config", StateFile.toJson(info));
+    }
+    return response.build();
+  }
+}

@@ -1,0 +1,118 @@
+package dev.podshim.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the {@link DaemonConfig}: built-in defaults, then the TOML file ({@code --config}, or
+ * {@value #DEFAULT_FILE} when it exists), then the flags. Any unknown key or bad value stops
+ * start-up with a {@link ConfigException} naming it.
+ */
+public final class ConfigLoader {
+  public static final String DEFAULT_FILE = "/etc/podshim/podshim.toml";
+
+  private final Path defaultFile;
+
+  public ConfigLoader() {
+    this(Path.of(DEFAULT_FILE));
+  }
+
+  ConfigLoader(Path defaultFile) {
+    this.defaultFile = defaultFile;
+  }
+
+  /** Parses {@code --flag value} / {@code --flag=value} arguments; {@code --config FILE} names the file. */
+  public DaemonConfig load(List<String> args) {
+    Map<Setting, Object> values = new EnumMap<>(Setting.class);
+    Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    Path file = null;
+    boolean fileRequired = false;
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String name = arg;
+      String value;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      } else {
+        if (i + 1 >= args.size()) {
+          throw new ConfigException(arg + ": missing value");
+        }
+        value = args.get(++i);
+      }
+      if (name.equals("--config")) {
+        file = Path.of(value);
+        fileRequired = true;
+      } else {
+        flags.put(Setting.byFlag(name), value);
+      }
+    }
+    if (file == null) {
+      file = defaultFile;
+    }
+    if (fileRequired || Files.exists(file)) {
+      readFile(file, values);
+    }
+    flags.forEach((setting, raw) -> values.put(setting, setting.parse(raw)));
+    return build(values);
+  }
+
+  private static void readFile(Path file, Map<Setting, Object> values) {
+    JsonNode root;
+    try {
+      root = new TomlMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + ": " + e.getMessage());
+    }
+    if (root == null) {
+      return;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      Setting setting;
+      try {
+        setting = Setting.byKey(entry.getKey());
+      } catch (ConfigException e) {
+        throw new ConfigException("config file " + file + ": " + e.getMessage());
+      }
+      JsonNode node = entry.getValue();
+      if (node.isContainerNode()) {
+        throw new ConfigException("config file " + file + ": " + setting.key() + ": expected a single value");
+      }
+      values.put(setting, setting.parse(node.asText()));
+    }
+  }
+
+  private static DaemonConfig build(Map<Setting, Object> values) {
+    DaemonConfig d = DaemonConfig.defaults();
+    return new DaemonConfig(
+        (Path) values.getOrDefault(Setting.SOCKET, d.socket()),
+        (Path) values.getOrDefault(Setting.ROOT, d.root()),
+        (String) values.getOrDefault(Setting.METRICS_ADDRESS, d.metricsAddress()),
+        (String) values.getOrDefault(Setting.LOG_LEVEL, d.logLevel()),
+        (CgroupDriver) values.getOrDefault(Setting.CGROUP_DRIVER, d.cgroupDriver()),
+        (Path) values.getOrDefault(Setting.OCI_RUNTIME, d.ociRuntime()),
+        (Integer) values.getOrDefault(Setting.STOP_TIMEOUT_SECONDS, d.stopTimeoutSeconds()));
+  }
+
+  /** One line per setting, for {@code --help}. */
+  public static String usage() {
+    List<String> lines = new ArrayList<>();
+    lines.add("usage: podshimd [--config FILE] [flags]   (file default " + DEFAULT_FILE + ")");
+    DaemonConfig d = DaemonConfig.defaults();
+    for (Setting s : Setting.values()) {
+      lines.add(String.format("  %-24s %s (TOML key %s)", s.flag(), s.help(), s.key()));
+    }
+    lines.add("defaults: " + d);
+    return String.join("\n", lines);
+  }
+}

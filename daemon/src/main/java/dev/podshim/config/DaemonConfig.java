@@ -1,0 +1,47 @@
+package dev.podshim.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+
+/**
+ * Everything the daemon reads at start-up, after the built-in defaults, the TOML file and the
+ * command-line flags were merged and validated.
+ *
+ * @param socket the CRI unix socket
+ * @param root the state root, where sandboxes and containers are persisted
+ * @param metricsAddress host:port of the Prometheus endpoint; empty to disable it
+ * @param logLevel logback level name
+ * @param cgroupDriver how pod cgroup parents are spelled
+ * @param ociRuntime path of the OCI runtime binary (runc by default)
+ * @param stopTimeoutSeconds how long StopPodSandbox waits for pause after SIGTERM before SIGKILL
+ */
+public record DaemonConfig(
+    Path socket,
+    Path root,
+    String metricsAddress,
+    String logLevel,
+    CgroupDriver cgroupDriver,
+    Path ociRuntime,
+    int stopTimeoutSeconds) {
+
+  public DaemonConfig {
+    requireNonNull(socket, "socket");
+    requireNonNull(root, "root");
+    requireNonNull(metricsAddress, "metricsAddress");
+    requireNonNull(logLevel, "logLevel");
+    requireNonNull(cgroupDriver, "cgroupDriver");
+    requireNonNull(ociRuntime, "ociRuntime");
+  }
+
+  public static DaemonConfig defaults() {
+    return new DaemonConfig(
+        Path.of("/run/podshim/podshim.sock"),
+        Path.of("/var/lib/podshim"),
+        "127.0.0.1:9327",
+        "info",
+        CgroupDriver.CGROUPFS,
+        Path.of("/usr/bin/runc"),
+        10);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.podshim.config;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One configurable value: its TOML key, its command-line flag, and how a raw string is checked.
+ * The file and the flags go through the same parser, so they can never disagree on what is valid.
+ */
+enum Setting {
+  SOCKET("socket", "absolute path of the CRI unix socket"),
+  ROOT("root", "absolute path of the state root"),
+  METRICS_ADDRESS("metrics_address", "host:port of the Prometheus endpoint, empty to disable it"),
+  LOG_LEVEL("log_level", "trace, debug, info, warn or error"),
+  CGROUP_DRIVER("cgroup_driver", "cgroupfs or systemd"),
+  OCI_RUNTIME("oci_runtime", "absolute path of the OCI runtime (runc or crun)"),
+  STOP_TIMEOUT_SECONDS("stop_timeout_seconds", "seconds StopPodSandbox waits after SIGTERM before SIGKILL (0-3600)");
+
+  private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  private final String key;
+  private final String help;
+
+  Setting(String key, String help) {
+    this.key = key;
+    this.help = help;
+  }
+
+  /** The TOML key, e.g. {@code metrics_address}. */
+  String key() {
+    return key;
+  }
+
+  /** The command-line flag, e.g. {@code --metrics-address}. */
+  String flag() {
+    return "--" + key.replace('_', '-');
+  }
+
+  String help() {
+    return help;
+  }
+
+  /** Checks a raw value and returns it in the type {@link DaemonConfig} holds. */
+  Object parse(String value) {
+    return switch (this) {
+      case SOCKET, ROOT, OCI_RUNTIME -> absolutePath(value);
+      case METRICS_ADDRESS -> hostPort(value);
+      case LOG_LEVEL -> logLevel(value);
+      case CGROUP_DRIVER -> CgroupDriver.parse(key, value);
+      case STOP_TIMEOUT_SECONDS -> seconds(value);
+    };
+  }
+
+  static Setting byKey(String key) {
+    for (Setting s : values()) {
+      if (s.key.equals(key)) {
+        return s;
+      }
+    }
+    throw new ConfigException("unknown config key \"" + key + "\"");
+  }
+
+  static Setting byFlag(String flag) {
+    for (Setting s : values()) {
+      if (s.flag().equals(flag)) {
+        return s;
+      }
+    }
+    throw new ConfigException("unknown flag \"" + flag + "\"");
+  }
+
+  private Path absolutePath(String v) {
+    if (!v.startsWith("/")) {
+      throw new ConfigException(key + ": must be an absolute path, got \"" + v + "\"");
+    }
+    Path p = Path.of(v);
+    if (!p.normalize().equals(p)) {
+      throw new ConfigException(key + ": must be a clean path without '.' or '..', got \"" + v + "\"");
+    }
+    return p;
+  }
+
+  private String hostPort(String v) {
+    if (v.isEmpty()) {
+      return v;
+    }
+    int colon = v.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new ConfigException(key + ": expected host:port, got \"" + v + "\"");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(v.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": port is not a number in \"" + v + "\"");
+    }
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(key + ": port " + port + " is out of range in \"" + v + "\"");
+    }
+    return v;
+  }
+
+  private String logLevel(String v) {
+    String level = v.toLowerCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(level)) {
+      throw new ConfigException(key + ": unknown log level \"" + v + "\" (expected trace, debug, info, warn or error)");
+    }
+    return level;
+  }
+
+  private Integer seconds(String v) {
+    int seconds;
+    try {
+      seconds = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": not a number: \"" + v + "\"");
+    }
+    if (seconds < 0 || seconds > 3600) {
+      throw new ConfigException(key + ": " + seconds + " is out of range 0-3600");
+    }
+    return seconds;
+  }
+}

@@ -1,0 +1,5 @@
+/** Micrometer meter binders and the Prometheus scrape endpoint. */
+@NullMarked
+package dev.podshim.metrics;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,5 @@
+/** Pod networking. */
+@NullMarked
+package dev.podshim.network;
+
+import org.jspecify.annotations.NullMarked;

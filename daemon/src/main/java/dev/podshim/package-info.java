@@ -1,0 +1,5 @@
+/** podshimd: entry point and wiring. */
+@NullMarked
+package dev.podshim;
+
+import org.jspecify.annotations.NullMarked;

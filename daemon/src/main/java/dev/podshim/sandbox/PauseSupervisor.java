@@ -1,0 +1,98 @@
+package dev.podshim.sandbox;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.podshim.os.ExitWatcher;
+import dev.podshim.os.Pidfd;
+import dev.podshim.store.Sandbox;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches every live pause process by pidfd. The moment one dies its sandbox records the exit
+ * (and so turns NOTREADY), and the process is reaped by its pidfd: never {@code waitpid(-1)}, so
+ * nothing the daemon does not own is ever reaped.
+ */
+final class PauseSupervisor {
+  private static final Logger LOG = LoggerFactory.getLogger(PauseSupervisor.class);
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+  private record Watched(Pidfd pidfd, CompletableFuture<Void> exited) {}
+
+  private final ExitWatcher watcher;
+  private final ConcurrentHashMap<String, Watched> bySandbox = new ConcurrentHashMap<>();
+
+  PauseSupervisor(ExitWatcher watcher) {
+    this.watcher = requireNonNull(watcher, "watcher");
+  }
+
+  /** Starts watching; if pause is already dead the exit is recorded at once. */
+  void watch(Sandbox sandbox, Pidfd pidfd) {
+    Watched w = new Watched(pidfd, new CompletableFuture<>());
+    bySandbox.put(sandbox.id(), w);
+    watcher.watch(pidfd, () -> onExit(sandbox, w));
+  }
+
+  /** Number of pause processes currently alive and watched. */
+  int alive() {
+    return bySandbox.size();
+  }
+
+  /**
+   * Sends SIGTERM, waits up to {@code grace}, then SIGKILL; returns once the exit is recorded.
+   * A pause that is not watched (already gone) returns at once.
+   */
+  void stop(Sandbox sandbox, Duration grace) {
+    Watched w = bySandbox.get(sandbox.id());
+    if (w == null) {
+      return;
+    }
+    if (!grace.isZero()) {
+      w.pidfd().signal(Pidfd.SIGTERM);
+      if (await(w, grace)) {
+        return;
+      }
+    }
+    w.pidfd().signal(Pidfd.SIGKILL);
+    if (!await(w, KILL_WAIT)) {
+      LOG.atError().addKeyValue("sandbox_id", sandbox.id()).addKeyValue("pid", w.pidfd().pid())
+          .log("pause did not exit after SIGKILL");
+    }
+  }
+
+  private static boolean await(Watched w, Duration timeout) {
+    try {
+      w.exited().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true;
+    }
+  }
+
+  private void onExit(Sandbox sandbox, Watched w) {
+    try {
+      OptionalInt status = w.pidfd().tryReap();
+      int code = status.orElse(-1);
+      sandbox.updateStatus(s -> s.withExit(Clock.nowNanos(), code));
+      LOG.atInfo().addKeyValue("sandbox_id", sandbox.id()).addKeyValue("pid", w.pidfd().pid())
+          .addKeyValue("exit_code", code).log("pause exited; sandbox is NOTREADY");
+    } catch (RuntimeException e) {
+      LOG.atWarn().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("record pause exit failed");
+    } finally {
+      bySandbox.remove(sandbox.id(), w);
+      w.pidfd().close();
+      w.exited().complete(null);
+    }
+  }
+}

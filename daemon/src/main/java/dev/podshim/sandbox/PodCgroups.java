@@ -1,0 +1,158 @@
+package dev.podshim.sandbox;
+
+import dev.podshim.config.CgroupDriver;
+import dev.podshim.errors.CriException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Puts pause into the pod's cgroup ({@code cgroup_parent}) on every mounted hierarchy: each v1
+ * controller, and the v2 tree (unified or hybrid). pause gets a leaf of its own under the parent,
+ * because cgroup v2 allows processes only in leaves.
+ */
+final class PodCgroups {
+  private static final Pattern CGROUPFS_PARENT = Pattern.compile("(/[A-Za-z0-9_.:@=+-]+)+");
+  private static final Pattern SLICE = Pattern.compile("[A-Za-z0-9_.:@=+-]+\\.slice");
+
+  private final CgroupDriver driver;
+  private final List<Hierarchy> hierarchies;
+
+  /** One mounted cgroup hierarchy; {@code cpuset} needs cpus/mems copied into new v1 dirs. */
+  record Hierarchy(Path mountPoint, boolean cpusetV1) {}
+
+  PodCgroups(CgroupDriver driver, List<Hierarchy> hierarchies) {
+    this.driver = driver;
+    this.hierarchies = List.copyOf(hierarchies);
+  }
+
+  /** The hierarchies this machine mounts, read from /proc/self/mountinfo. */
+  static List<Hierarchy> mounted(Path mountinfo) throws IOException {
+    List<Hierarchy> result = new ArrayList<>();
+    for (String line : Files.readAllLines(mountinfo)) {
+      String[] halves = line.split(" - ", 2);
+      if (halves.length < 2) {
+        continue;
+      }
+      String[] post = halves[1].split(" ");
+      String type = post[0];
+      if (!type.equals("cgroup") && !type.equals("cgroup2")) {
+        continue;
+      }
+      Path mountPoint = Path.of(halves[0].split(" ")[4]);
+      boolean cpuset = type.equals("cgroup") && post.length > 2 && List.of(post[2].split(",")).contains("cpuset");
+      result.add(new Hierarchy(mountPoint, cpuset));
+    }
+    return result;
+  }
+
+  void validateParent(String parent) {
+    if (parent.isEmpty()) {
+      return;
+    }
+    boolean ok = switch (driver) {
+      case CGROUPFS -> CGROUPFS_PARENT.matcher(parent).matches() && !List.of(parent.split("/")).contains("..")
+          && !List.of(parent.split("/")).contains(".");
+      case SYSTEMD -> SLICE.matcher(parent).matches() && !parent.startsWith("-") && !parent.contains("--");
+    };
+    if (!ok) {
+      throw CriException.invalidArgument("config.linux.cgroup_parent: \"" + SandboxConfigValidator.printable(parent)
+          + "\" is not a valid " + driver.configName() + " cgroup parent"
+          + (driver == CgroupDriver.SYSTEMD ? " (expected a slice name such as kubepods-besteffort.slice)" : ""));
+    }
+  }
+
+  /** pause's cgroup path relative to each hierarchy root; empty when the pod has no parent. */
+  String pathFor(String parent, String sandboxId) {
+    if (parent.isEmpty()) {
+      return "";
+    }
+    return switch (driver) {
+      case CGROUPFS -> parent + "/" + sandboxId;
+      case SYSTEMD -> expandSlice(parent) + "/podshim-" + sandboxId + ".scope";
+    };
+  }
+
+  /** systemd nests {@code a-b-c.slice} as {@code /a.slice/a-b.slice/a-b-c.slice}. */
+  static String expandSlice(String slice) {
+    String name = slice.substring(0, slice.length() - ".slice".length());
+    StringBuilder path = new StringBuilder();
+    String prefix = "";
+    for (String part : name.split("-")) {
+      prefix = prefix.isEmpty() ? part : prefix + "-" + part;
+      path.append('/').append(prefix).append(".slice");
+    }
+    return path.toString();
+  }
+
+  /**
+   * Creates the directories for {@code relPath} in every hierarchy. Returns the ones it created,
+   * parents first, so that they can be removed in reverse when the sandbox goes.
+   */
+  List<String> create(String relPath) {
+    List<String> created = new ArrayList<>();
+    if (relPath.isEmpty()) {
+      return created;
+    }
+    try {
+      for (Hierarchy h : hierarchies) {
+        Path dir = h.mountPoint();
+        for (Path part : Path.of(relPath.substring(1))) {
+          Path parent = dir;
+          dir = dir.resolve(part.toString());
+          try {
+            Files.createDirectory(dir);
+            created.add(dir.toString());
+            if (h.cpusetV1()) {
+              inherit(parent, dir, "cpuset.cpus");
+              inherit(parent, dir, "cpuset.mems");
+            }
+          } catch (FileAlreadyExistsException e) {
+            // shared pod parent made by kubelet or an earlier sandbox
+          }
+        }
+      }
+    } catch (IOException e) {
+      remove(created);
+      throw CriException.internal("create cgroup " + relPath + ": " + e.getMessage(), e);
+    }
+    return created;
+  }
+
+  /** Moves {@code pid} into {@code relPath} in every hierarchy. */
+  void attach(String relPath, long pid) {
+    if (relPath.isEmpty()) {
+      return;
+    }
+    for (Hierarchy h : hierarchies) {
+      Path procs = h.mountPoint().resolve(relPath.substring(1)).resolve("cgroup.procs");
+      try {
+        Files.writeString(procs, Long.toString(pid));
+      } catch (IOException e) {
+        throw CriException.internal("move pause " + pid + " into cgroup " + procs.getParent() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Removes directories this sandbox created, deepest first; a busy one (shared, or still populated) stays. */
+  void remove(List<String> created) {
+    for (int i = created.size() - 1; i >= 0; i--) {
+      try {
+        Files.deleteIfExists(Path.of(created.get(i)));
+      } catch (IOException e) {
+        // not empty: another pod or kubelet still uses it
+      }
+    }
+  }
+
+  private static void inherit(Path parent, Path dir, String file) throws IOException {
+    String value = Files.readString(parent.resolve(file)).trim();
+    if (!value.isEmpty() && Files.readString(dir.resolve(file)).trim().isEmpty()) {
+      Files.writeString(dir.resolve(file), value);
+    }
+  }
+}

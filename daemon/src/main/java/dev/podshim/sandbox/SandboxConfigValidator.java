@@ -1,0 +1,179 @@
+package dev.podshim.sandbox;
+
+import dev.podshim.errors.CriException;
+import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.SandboxConfig.Mode;
+import dev.podshim.store.SandboxConfig.PortMapping;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Refuses a RunPodSandbox config before anything is created, naming the field at fault. Every
+ * value that ends up in a path, a file or a kernel interface is checked here.
+ */
+final class SandboxConfigValidator {
+  private static final Pattern HOSTNAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Pattern NAME_PART = Pattern.compile("[^/\\x00-\\x1f\\x7f]+");
+  private static final Pattern DNS_WORD = Pattern.compile("[^\\s\\x00]+");
+  private static final Set<String> FORBIDDEN_LOG_ROOTS = Set.of("/proc", "/sys", "/dev");
+  private static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP");
+  /** Kubernetes caps all annotations of an object at 256 KiB; labels get the same ceiling. */
+  static final int MAX_MAP_BYTES = 256 * 1024;
+  private static final int MAX_HOSTNAME = 64;
+  private static final int MAX_NAME = 253;
+  private static final int MAX_DNS_SEARCHES = 32;
+
+  private final Sysctls sysctls;
+  private final PodCgroups cgroups;
+  private final Set<String> runtimeHandlers;
+
+  SandboxConfigValidator(Sysctls sysctls, PodCgroups cgroups, Set<String> runtimeHandlers) {
+    this.sysctls = sysctls;
+    this.cgroups = cgroups;
+    this.runtimeHandlers = Set.copyOf(runtimeHandlers);
+  }
+
+  void validate(SandboxConfig c) {
+    namePart("config.metadata.name", c.metadata().name(), true);
+    namePart("config.metadata.namespace", c.metadata().namespace(), true);
+    namePart("config.metadata.uid", c.metadata().uid(), false);
+    hostname(c);
+    logDirectory(c.logDirectory());
+    if (c.dns() != null) {
+      dns(c.dns());
+    }
+    for (int i = 0; i < c.portMappings().size(); i++) {
+      portMapping("config.port_mappings[" + i + "]", c.portMappings().get(i));
+    }
+    mapSize("config.labels", c.labels());
+    mapSize("config.annotations", c.annotations());
+    namespaces(c.namespaces());
+    cgroups.validateParent(c.cgroupParent());
+    sysctls.validate(c.sysctls(), c.namespaces());
+    if (!runtimeHandlers.contains(c.runtimeHandler())) {
+      throw invalid("runtime_handler", "unknown runtime handler \"" + c.runtimeHandler() + "\" (configured: "
+          + runtimeHandlers.stream().sorted().toList() + ")");
+    }
+  }
+
+  private static void namePart(String field, String value, boolean required) {
+    if (value.isEmpty()) {
+      if (required) {
+        throw invalid(field, "must not be empty");
+      }
+      return;
+    }
+    if (value.length() > MAX_NAME || !NAME_PART.matcher(value).matches()) {
+      throw invalid(field, "must be at most " + MAX_NAME + " printable characters without '/'");
+    }
+  }
+
+  private static void hostname(SandboxConfig c) {
+    String h = c.hostname();
+    if (h.isEmpty()) {
+      return;
+    }
+    if (h.length() > MAX_HOSTNAME || !HOSTNAME.matcher(h).matches()) {
+      throw invalid("config.hostname", "\"" + printable(h) + "\" is not a valid RFC 1123 host name of at most "
+          + MAX_HOSTNAME + " characters");
+    }
+  }
+
+  private static void logDirectory(String dir) {
+    if (dir.isEmpty()) {
+      return;
+    }
+    if (!dir.startsWith("/") || dir.indexOf(0) >= 0 || dir.length() > 4096) {
+      throw invalid("config.log_directory", "must be an absolute path, got \"" + printable(dir) + "\"");
+    }
+    Path p = Path.of(dir);
+    if (!p.normalize().equals(p) || dir.contains("/../") || dir.endsWith("/..") || p.getNameCount() == 0) {
+      throw invalid("config.log_directory", "must be a clean path without '.' or '..', got \"" + printable(dir) + "\"");
+    }
+    String top = "/" + p.getName(0);
+    if (FORBIDDEN_LOG_ROOTS.contains(top)) {
+      throw invalid("config.log_directory", "must not be under " + top);
+    }
+  }
+
+  private static void dns(SandboxConfig.Dns dns) {
+    for (String server : dns.servers()) {
+      try {
+        InetAddress.ofLiteral(server);
+      } catch (IllegalArgumentException e) {
+        throw invalid("config.dns_config.servers", "\"" + printable(server) + "\" is not an IP address");
+      }
+    }
+    if (dns.searches().size() > MAX_DNS_SEARCHES) {
+      throw invalid("config.dns_config.searches", "at most " + MAX_DNS_SEARCHES + " search domains");
+    }
+    words("config.dns_config.searches", dns.searches());
+    words("config.dns_config.options", dns.options());
+  }
+
+  private static void words(String field, List<String> values) {
+    for (String v : values) {
+      if (v.length() > MAX_NAME || !DNS_WORD.matcher(v).matches()) {
+        throw invalid(field, "\"" + printable(v) + "\" must be one word of at most " + MAX_NAME + " characters");
+      }
+    }
+  }
+
+  private static void portMapping(String field, PortMapping pm) {
+    if (!PROTOCOLS.contains(pm.protocol())) {
+      throw invalid(field + ".protocol", "must be TCP, UDP or SCTP");
+    }
+    if (pm.containerPort() < 0 || pm.containerPort() > 65535) {
+      throw invalid(field + ".container_port", pm.containerPort() + " is out of range");
+    }
+    if (pm.hostPort() < 0 || pm.hostPort() > 65535) {
+      throw invalid(field + ".host_port", pm.hostPort() + " is out of range");
+    }
+    if (!pm.hostIp().isEmpty()) {
+      try {
+        InetAddress.ofLiteral(pm.hostIp());
+      } catch (IllegalArgumentException e) {
+        throw invalid(field + ".host_ip", "\"" + printable(pm.hostIp()) + "\" is not an IP address");
+      }
+    }
+  }
+
+  private static void mapSize(String field, Map<String, String> map) {
+    long bytes = 0;
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      if (e.getKey().isEmpty()) {
+        throw invalid(field, "keys must not be empty");
+      }
+      bytes += e.getKey().length() + e.getValue().length();
+    }
+    if (bytes > MAX_MAP_BYTES) {
+      throw invalid(field, "total size " + bytes + " bytes exceeds " + MAX_MAP_BYTES);
+    }
+  }
+
+  private static void namespaces(SandboxConfig.NamespaceModes ns) {
+    if (ns.network() != Mode.POD && ns.network() != Mode.NODE) {
+      throw invalid("config.linux.security_context.namespace_options.network", "must be POD or NODE");
+    }
+    if (ns.ipc() != Mode.POD && ns.ipc() != Mode.NODE) {
+      throw invalid("config.linux.security_context.namespace_options.ipc", "must be POD or NODE");
+    }
+    if (ns.pid() == Mode.TARGET && ns.targetId().isEmpty()) {
+      throw invalid("config.linux.security_context.namespace_options.target_id", "is required with pid TARGET");
+    }
+  }
+
+  static String printable(String s) {
+    String cut = s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    return cut.replaceAll("[\\x00-\\x1f\\x7f]", "?");
+  }
+
+  private static CriException invalid(String field, String why) {
+    return CriException.invalidArgument(field + ": " + why);
+  }
+}

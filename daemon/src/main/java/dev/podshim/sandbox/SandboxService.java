@@ -1,0 +1,292 @@
+package dev.podshim.sandbox;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.podshim.config.DaemonConfig;
+import dev.podshim.errors.Cleanup;
+import dev.podshim.errors.CriException;
+import dev.podshim.os.ExitWatcher;
+import dev.podshim.os.Pidfd;
+import dev.podshim.store.Sandbox;
+import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.SandboxMetadata;
+import dev.podshim.store.SandboxStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pod sandbox lifecycle: one pause process per sandbox owning the pod's namespaces, pinned by
+ * bind mounts under the sandbox directory, placed in the pod cgroup, persisted before answering.
+ */
+public final class SandboxService {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
+  /** The runtime handlers a sandbox may name; "" means the default (runc). */
+  public static final Set<String> RUNTIME_HANDLERS = Set.of("", "runc", "crun");
+
+  private final SandboxStore store;
+  private final SandboxConfigValidator validator;
+  private final SandboxFiles files;
+  private final PauseLauncher launcher;
+  private final PauseSupervisor supervisor;
+  private final PodCgroups cgroups;
+  private final Reservations reservations = new Reservations();
+  private final Duration stopTimeout;
+
+  SandboxService(SandboxStore store, SandboxConfigValidator validator, SandboxFiles files, PauseLauncher launcher,
+      PauseSupervisor supervisor, PodCgroups cgroups, Duration stopTimeout) {
+    this.store = requireNonNull(store, "store");
+    this.validator = requireNonNull(validator, "validator");
+    this.files = requireNonNull(files, "files");
+    this.launcher = requireNonNull(launcher, "launcher");
+    this.supervisor = requireNonNull(supervisor, "supervisor");
+    this.cgroups = requireNonNull(cgroups, "cgroups");
+    this.stopTimeout = requireNonNull(stopTimeout, "stopTimeout");
+  }
+
+  /** Wires the service to this machine: /proc, the mounted cgroup hierarchies, the node's DNS files. */
+  public static SandboxService create(DaemonConfig config, SandboxStore store, ExitWatcher watcher, Path pauseBinary)
+      throws IOException {
+    PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
+    return new SandboxService(store,
+        new SandboxConfigValidator(new Sysctls(Path.of("/proc/sys")), cgroups, RUNTIME_HANDLERS),
+        new SandboxFiles(Path.of("/etc/resolv.conf"), Path.of("/etc/hosts")),
+        new PauseLauncher(pauseBinary),
+        new PauseSupervisor(watcher),
+        cgroups,
+        Duration.ofSeconds(config.stopTimeoutSeconds()));
+  }
+
+  /** RunPodSandbox: returns the new sandbox's id, or the existing one for a retried identical request. */
+  public String run(SandboxConfig config) {
+    validator.validate(config);
+    String name = SandboxNames.nameOf(config.metadata());
+    while (true) {
+      Reservations.Reservation existing = reservations.reserve(name, config);
+      if (existing == null) {
+        return createReserved(name, config);
+      }
+      if (!existing.config().equals(config)) {
+        throw new CriException(CriException.Kind.ALREADY_EXISTS,
+            "sandbox name " + name + " is already reserved with a different config");
+      }
+      String id;
+      try {
+        id = existing.id().get();
+      } catch (ExecutionException | CancellationException e) {
+        continue; // the first attempt failed and released the name: try again ourselves
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CriException(CriException.Kind.UNAVAILABLE, "interrupted waiting for sandbox " + name);
+      }
+      Sandbox same = store.find(id);
+      if (same != null && same.status().ready()) {
+        return id;
+      }
+      throw new CriException(CriException.Kind.ALREADY_EXISTS,
+          "sandbox name " + name + " is reserved by sandbox " + id + ", which is not ready");
+    }
+  }
+
+  private String createReserved(String name, SandboxConfig config) {
+    String id = SandboxNames.newId();
+    try {
+      create(id, name, config);
+      reservations.owned(name).id().complete(id);
+      return id;
+    } catch (RuntimeException e) {
+      reservations.fail(name, e);
+      throw e;
+    }
+  }
+
+  private void create(String id, String name, SandboxConfig config) {
+    String cgroupPath = cgroups.pathFor(config.cgroupParent(), id);
+    try (Cleanup cleanup = new Cleanup("run sandbox " + id)) {
+      Sandbox sandbox = store.create(new SandboxMetadata(id, name, config, Clock.nowNanos(), cgroupPath));
+      cleanup.push("remove sandbox directory", () -> store.delete(sandbox));
+      sandbox.lifecycle().lock();
+      try {
+        writeFiles(sandbox, config);
+        createLogDirectory(config.logDirectory(), cleanup);
+
+        List<String> cgroupDirs = cgroups.create(cgroupPath);
+        cleanup.push("remove cgroups", () -> cgroups.remove(cgroupDirs));
+        sandbox.updateStatus(s -> s.withCgroupDirs(cgroupDirs));
+
+        PauseProcess pause = launcher.launch(pauseSpec(id, config));
+        Pidfd pidfd = Pidfd.open(pause.pid());
+        supervisor.watch(sandbox, pidfd);
+        cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
+        sandbox.updateStatus(s -> s.withPause(pause.pid(), pause.startTime()));
+
+        cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
+        for (Namespace ns : namespacesOf(config)) {
+          NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
+        }
+        cgroups.attach(cgroupPath, pause.pid());
+
+        sandbox.updateStatus(s -> s.asCreated());
+        cleanup.commit();
+      } finally {
+        sandbox.lifecycle().unlock();
+      }
+    }
+  }
+
+  private void writeFiles(Sandbox sandbox, SandboxConfig config) {
+    try {
+      files.write(sandbox.dir(), config, nodeHostname());
+    } catch (IOException e) {
+      throw CriException.internal("write sandbox files for " + sandbox.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** kubelet usually makes the log directory; create it (and only undo what we made) when missing. */
+  private static void createLogDirectory(String logDirectory, Cleanup cleanup) {
+    if (logDirectory.isEmpty()) {
+      return;
+    }
+    Path dir = Path.of(logDirectory);
+    List<Path> made = new ArrayList<>();
+    for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+      made.addFirst(p);
+    }
+    try {
+      for (Path p : made) {
+        Files.createDirectory(p);
+        cleanup.push("remove log directory " + p, () -> Files.deleteIfExists(p));
+      }
+    } catch (IOException e) {
+      throw CriException.internal("create log directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static List<Namespace> namespacesOf(SandboxConfig config) {
+    List<Namespace> result = new ArrayList<>();
+    if (!config.namespaces().hostNetwork()) {
+      result.add(Namespace.NET);
+      result.add(Namespace.UTS);
+    }
+    if (!config.namespaces().hostIpc()) {
+      result.add(Namespace.IPC);
+    }
+    if (config.namespaces().pid() == SandboxConfig.Mode.POD) {
+      result.add(Namespace.PID);
+    }
+    return result;
+  }
+
+  private static PauseSpec pauseSpec(String id, SandboxConfig config) {
+    List<Namespace> ns = namespacesOf(config);
+    String hostname = ns.contains(Namespace.UTS) && !config.hostname().isEmpty() ? config.hostname() : null;
+    return new PauseSpec(id, ns.contains(Namespace.NET), ns.contains(Namespace.IPC), ns.contains(Namespace.UTS),
+        ns.contains(Namespace.PID), hostname, config.sysctls());
+  }
+
+  private static String nodeHostname() throws IOException {
+    return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+  }
+
+  /** StopPodSandbox: pause gets SIGTERM, then SIGKILL after the stop timeout. Missing or stopped: no-op. */
+  public void stop(String idOrPrefix) {
+    Sandbox sandbox = store.find(idOrPrefix);
+    if (sandbox == null) {
+      return;
+    }
+    sandbox.lifecycle().lock();
+    try {
+      supervisor.stop(sandbox, stopTimeout);
+      sandbox.updateStatus(s -> s.withStopped(Clock.nowNanos()));
+    } finally {
+      sandbox.lifecycle().unlock();
+    }
+  }
+
+  /** RemovePodSandbox: stops if needed, unpins every namespace, removes cgroups, state and name. */
+  public void remove(String idOrPrefix) {
+    Sandbox sandbox = store.find(idOrPrefix);
+    if (sandbox == null) {
+      return;
+    }
+    sandbox.lifecycle().lock();
+    try {
+      if (store.find(sandbox.id()) != sandbox) {
+        return; // removed by a concurrent call while we waited
+      }
+      supervisor.stop(sandbox, Duration.ZERO);
+      teardown(sandbox);
+      reservations.release(sandbox.metadata().name());
+    } finally {
+      sandbox.lifecycle().unlock();
+    }
+  }
+
+  /** Releases everything a sandbox holds on the node; pause is already dead. */
+  private void teardown(Sandbox sandbox) {
+    NamespacePins.unpinAll(sandbox.nsDir());
+    cgroups.remove(sandbox.status().createdCgroupDirs());
+    store.delete(sandbox);
+  }
+
+  public Sandbox get(String idOrPrefix) {
+    return store.get(idOrPrefix);
+  }
+
+  public List<Sandbox> list(SandboxFilter filter) {
+    List<Sandbox> result = new ArrayList<>();
+    for (Sandbox s : store.list()) {
+      if (matches(s, filter)) {
+        result.add(s);
+      }
+    }
+    return result;
+  }
+
+  private static boolean matches(Sandbox s, SandboxFilter f) {
+    if (!f.idPrefix().isEmpty() && !s.id().startsWith(f.idPrefix())) {
+      return false;
+    }
+    if (!s.status().created()) {
+      return false;
+    }
+    if (f.ready() != null && f.ready() != s.status().ready()) {
+      return false;
+    }
+    Map<String, String> labels = s.metadata().config().labels();
+    for (Map.Entry<String, String> want : f.labels().entrySet()) {
+      if (!want.getValue().equals(labels.get(want.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Number of pause processes alive under watch, for metrics. */
+  public int pausesAlive() {
+    return supervisor.alive();
+  }
+
+  /**
+   * Start-up: re-attaches to every sandbox on disk, marks NOTREADY those whose pause is gone or was
+   * replaced by another process, tears down sandboxes whose RunPodSandbox never finished, and kills
+   * pause processes no sandbox claims (a crash between spawn and persist).
+   */
+  public SandboxRecovery.Result recover(Path pauseBinaryDir) {
+    return new SandboxRecovery(store, supervisor, reservations, this::teardownIncomplete).recover(pauseBinaryDir);
+  }
+
+  private void teardownIncomplete(Sandbox sandbox) {
+    supervisor.stop(sandbox, Duration.ZERO);
+    teardown(sandbox);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.podshim.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the client asked for in RunPodSandbox, as the domain sees it: the api layer maps the
+ * protobuf PodSandboxConfig into this, and it is persisted verbatim in the sandbox metadata.
+ */
+public record SandboxConfig(
+    PodMetadata metadata,
+    String hostname,
+    String logDirectory,
+    @Nullable Dns dns,
+    List<PortMapping> portMappings,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    String cgroupParent,
+    Map<String, String> sysctls,
+    NamespaceModes namespaces,
+    String runtimeHandler) {
+
+  public SandboxConfig {
+    requireNonNull(metadata, "metadata");
+    requireNonNull(hostname, "hostname");
+    requireNonNull(logDirectory, "logDirectory");
+    portMappings = List.copyOf(portMappings);
+    labels = sorted(labels);
+    annotations = sorted(annotations);
+    requireNonNull(cgroupParent, "cgroupParent");
+    sysctls = sorted(sysctls);
+    requireNonNull(namespaces, "namespaces");
+    requireNonNull(runtimeHandler, "runtimeHandler");
+  }
+
+  private static Map<String, String> sorted(Map<String, String> map) {
+    return java.util.Collections.unmodifiableMap(new TreeMap<>(map));
+  }
+
+  public record PodMetadata(String name, String uid, String namespace, int attempt) {
+    public PodMetadata {
+      requireNonNull(name, "name");
+      requireNonNull(uid, "uid");
+      requireNonNull(namespace, "namespace");
+    }
+  }
+
+  public record Dns(List<String> servers, List<String> searches, List<String> options) {
+    public Dns {
+      servers = List.copyOf(servers);
+      searches = List.copyOf(searches);
+      options = List.copyOf(options);
+    }
+  }
+
+  public record PortMapping(String protocol, int containerPort, int hostPort, String hostIp) {
+    public PortMapping {
+      requireNonNull(protocol, "protocol");
+      requireNonNull(hostIp, "hostIp");
+    }
+  }
+
+  /** Which namespaces the pod gets of its own (POD) and which it shares with the node. */
+  public record NamespaceModes(Mode network, Mode pid, Mode ipc, String targetId) {
+    public NamespaceModes {
+      requireNonNull(network, "network");
+      requireNonNull(pid, "pid");
+      requireNonNull(ipc, "ipc");
+      requireNonNull(targetId, "targetId");
+    }
+
+    public boolean hostNetwork() {
+      return network == Mode.NODE;
+    }
+
+    public boolean hostIpc() {
+      return ipc == Mode.NODE;
+    }
+  }
+
+  /** CRI NamespaceMode, same meanings and order as the protocol's enum. */
+  public enum Mode {
+    POD,
+    CONTAINER,
+    NODE,
+    TARGET
+  }
+}

@@ -1,0 +1,46 @@
+package dev.podshim.transport;
+
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/**
+ * Lets handlers simply throw: an exception escaping a handler closes the call with the status
+ * {@link StatusMapper} picks, instead of grpc-java's message-less UNKNOWN.
+ */
+final class ExceptionMapping implements ServerInterceptor {
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
+    return new SimpleForwardingServerCallListener<>(delegate) {
+      @Override
+      public void onMessage(Q message) {
+        try {
+          super.onMessage(message);
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        try {
+          super.onHalfClose();
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+    };
+  }
+
+  private static void close(ServerCall<?, ?> call, RuntimeException e) {
+    try {
+      call.close(StatusMapper.toStatus(e), new Metadata());
+    } catch (IllegalStateException alreadyClosed) {
+      // the handler had already answered before throwing
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.podshim.transport;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CRI endpoint: grpc-java on a Netty epoll unix socket (0660), with the health and
+ * reflection services. Calls run on virtual threads, so a handler may block on the OS.
+ */
+public final class GrpcServer {
+  /** kubelet sends large ListContainers answers and exec payloads; containerd allows 16 MiB. */
+  private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  private final Path socket;
+  private final Server server;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService executor;
+  private final HealthStatusManager health = new HealthStatusManager();
+
+  public GrpcServer(Path socket, List<BindableService> services, ReadinessGate gate, MeterRegistry registry) {
+    this.socket = socket;
+    this.boss = new EpollEventLoopGroup(1);
+    this.workers = new EpollEventLoopGroup(2);
+    this.executor = Executors.newVirtualThreadPerTaskExecutor();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers)
+        .executor(executor)
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+    services.forEach(builder::addService);
+    builder.addService(health.getHealthService());
+    builder.addService(ProtoReflectionServiceV1.newInstance());
+    // interceptors run in reverse order of registration: observe first, map exceptions last
+    builder.intercept(new ExceptionMapping());
+    builder.intercept(new Planned());
+    builder.intercept(gate);
+    builder.intercept(new RpcObserver(registry));
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    this.server = builder.build();
+  }
+
+  /** Binds the socket: parent directory created, a stale socket file replaced, mode 0660. */
+  public void start() throws IOException {
+    Files.createDirectories(socket.getParent());
+    Files.deleteIfExists(socket);
+    server.start();
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+  }
+
+  /** Marks the server SERVING for the gRPC health service. */
+  public void serving() {
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  /** Stops accepting, lets in-flight calls finish (bounded), then releases the socket. */
+  public void shutdown(long graceSeconds) throws InterruptedException {
+    health.enterTerminalState();
+    server.shutdown();
+    if (!server.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    executor.shutdown();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      // best effort: the next start replaces it
+    }
+  }
+}

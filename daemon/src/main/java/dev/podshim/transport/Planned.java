@@ -1,0 +1,64 @@
+package dev.podshim.transport;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Map;
+
+/**
+ * CRI methods whose capability has not landed yet answer UNIMPLEMENTED naming what is missing.
+ * Each entry is deleted by the change that implements the method.
+ */
+final class Planned implements ServerInterceptor {
+  private static final String CONTAINERS = "container lifecycle is not implemented yet";
+  private static final String STATS = "container and pod stats are not implemented yet";
+  private static final String STREAMING = "exec/attach/port-forward streaming is not implemented yet";
+  private static final String IMAGES = "the image service is not implemented yet";
+
+  static final Map<String, String> MISSING = Map.ofEntries(
+      Map.entry("CreateContainer", CONTAINERS),
+      Map.entry("StartContainer", CONTAINERS),
+      Map.entry("StopContainer", CONTAINERS),
+      Map.entry("RemoveContainer", CONTAINERS),
+      Map.entry("ListContainers", CONTAINERS),
+      Map.entry("ContainerStatus", CONTAINERS),
+      Map.entry("UpdateContainerResources", CONTAINERS),
+      Map.entry("ReopenContainerLog", CONTAINERS),
+      Map.entry("CheckpointContainer", CONTAINERS),
+      Map.entry("GetContainerEvents", CONTAINERS),
+      Map.entry("StreamContainers", CONTAINERS),
+      Map.entry("UpdatePodSandboxResources", CONTAINERS),
+      Map.entry("ExecSync", STREAMING),
+      Map.entry("Exec", STREAMING),
+      Map.entry("Attach", STREAMING),
+      Map.entry("PortForward", STREAMING),
+      Map.entry("ContainerStats", STATS),
+      Map.entry("ListContainerStats", STATS),
+      Map.entry("StreamContainerStats", STATS),
+      Map.entry("PodSandboxStats", STATS),
+      Map.entry("ListPodSandboxStats", STATS),
+      Map.entry("StreamPodSandboxStats", STATS),
+      Map.entry("ListMetricDescriptors", STATS),
+      Map.entry("ListPodSandboxMetrics", STATS),
+      Map.entry("StreamPodSandboxMetrics", STATS),
+      Map.entry("ListImages", IMAGES),
+      Map.entry("StreamImages", IMAGES),
+      Map.entry("ImageStatus", IMAGES),
+      Map.entry("PullImage", IMAGES),
+      Map.entry("RemoveImage", IMAGES),
+      Map.entry("ImageFsInfo", IMAGES));
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getBareMethodName();
+    String missing = method == null ? null : MISSING.get(method);
+    if (missing == null || !call.getMethodDescriptor().getServiceName().startsWith("runtime.v1.")) {
+      return next.startCall(call, headers);
+    }
+    call.close(Status.UNIMPLEMENTED.withDescription(method + ": " + missing + " in podshim"), new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}

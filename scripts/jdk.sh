@@ -1,0 +1,17 @@
+# Sourced by podshim's scripts: exports JAVA_HOME pointing at a JDK 25 (Temurin under /usr/lib/jvm).
+# The machine's default java is 17; podshim's build and daemon need 25.
+podshim_find_jdk() {
+  local candidate
+  if [ -n "${JAVA_HOME:-}" ] && "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "25'; then
+    return 0
+  fi
+  for candidate in /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25-* /usr/lib/jvm/jdk-25*; do
+    if [ -x "$candidate/bin/java" ] && "$candidate/bin/java" -version 2>&1 | grep -qE 'version "25'; then
+      export JAVA_HOME=$candidate
+      return 0
+    fi
+  done
+  echo "podshim: no JDK 25 found under /usr/lib/jvm; install Temurin 25 (temurin-25-jdk) or set JAVA_HOME" >&2
+  return 1
+}
+podshim_find_jdk
