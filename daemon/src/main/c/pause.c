@@ -1,0 +1,294 @@
+/*
+ * pause: the one process of a podshim pod sandbox. It creates the pod's namespaces,
+ * configures them (hostname, loopback, sysctls), then forks the long-lived process that
+ * holds them: PID 1 of the pod when it gets its own PID namespace.
+ *
+ *   pause -v
+ *   pause [--net] [--ipc] [--uts] [--pid] [--hostname NAME] [--sysctl KEY=VALUE]...
+ *
+ * On success the parent prints the long-lived child's pid and exits 0. Errors before the
+ * fork print one line "pause: <what>: <reason>" on stderr and exit 2 (usage), 3 (a sysctl
+ * that cannot be written) or 1 (anything else).
+ *
+ * Kept to libc only and linked statically so that it runs on any node and stays tiny.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PAUSE_VERSION
+#define PAUSE_VERSION "0.1.0"
+#endif
+
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SYSCTL = 3 };
+
+struct options {
+    int clone_flags;
+    const char *hostname;
+    const char **sysctls; /* "KEY=VALUE" arguments, in command-line order */
+    int nsysctls;
+};
+
+static _Noreturn void fail(int status, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static _Noreturn void fail(int status, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("pause: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s\n", reason);
+    exit(status);
+}
+
+static const char *option_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        fail(EXIT_USAGE, "missing value", "%s", argv[*i]);
+    return argv[++*i];
+}
+
+static void parse_args(int argc, char **argv, struct options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->sysctls = calloc((size_t)argc, sizeof *opts->sysctls);
+    if (opts->sysctls == NULL)
+        fail(EXIT_FAIL, strerror(errno), "calloc");
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (strcmp(arg, "-v") == 0 || strcmp(arg, "--version") == 0) {
+            printf("pause %s\n", PAUSE_VERSION);
+            exit(fflush(stdout) == 0 ? 0 : EXIT_FAIL);
+        } else if (strcmp(arg, "--net") == 0) {
+            opts->clone_flags |= CLONE_NEWNET;
+        } else if (strcmp(arg, "--ipc") == 0) {
+            opts->clone_flags |= CLONE_NEWIPC;
+        } else if (strcmp(arg, "--uts") == 0) {
+            opts->clone_flags |= CLONE_NEWUTS;
+        } else if (strcmp(arg, "--pid") == 0) {
+            opts->clone_flags |= CLONE_NEWPID;
+        } else if (strcmp(arg, "--hostname") == 0) {
+            opts->hostname = option_value(argc, argv, &i);
+        } else if (strcmp(arg, "--sysctl") == 0) {
+            const char *assignment = option_value(argc, argv, &i);
+            const char *eq = strchr(assignment, '=');
+            if (eq == NULL || eq == assignment)
+                fail(EXIT_USAGE, "expected KEY=VALUE", "--sysctl %s", assignment);
+            opts->sysctls[opts->nsysctls++] = assignment;
+        } else {
+            fail(EXIT_USAGE, "unknown argument", "%s", arg);
+        }
+    }
+    /* Without a UTS namespace of its own, a hostname would rename the node. */
+    if (opts->hostname != NULL && !(opts->clone_flags & CLONE_NEWUTS))
+        fail(EXIT_USAGE, "requires --uts", "--hostname");
+}
+
+static void loopback_up(void)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        fail(EXIT_FAIL, strerror(errno), "socket");
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", sizeof "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        fail(EXIT_FAIL, strerror(errno), "get flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        fail(EXIT_FAIL, strerror(errno), "bring lo up");
+    close(fd);
+}
+
+static int has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * The namespace (a CLONE_NEW* flag) that isolates the sysctl at rel, a path under
+ * /proc/sys, or 0 when the sysctl is node-wide. The IPC list matches what runc and the
+ * kubelet treat as namespaced.
+ */
+static int sysctl_namespace(const char *rel)
+{
+    static const char *const ipc[] = {
+        "kernel/msgmax", "kernel/msgmnb", "kernel/msgmni", "kernel/sem",
+        "kernel/shmall", "kernel/shmmax", "kernel/shmmni", "kernel/shm_rmid_forced",
+    };
+
+    if (has_prefix(rel, "net/"))
+        return CLONE_NEWNET;
+    if (has_prefix(rel, "fs/mqueue/"))
+        return CLONE_NEWIPC;
+    for (size_t i = 0; i < sizeof ipc / sizeof ipc[0]; i++)
+        if (strcmp(rel, ipc[i]) == 0)
+            return CLONE_NEWIPC;
+    if (strcmp(rel, "kernel/hostname") == 0 || strcmp(rel, "kernel/domainname") == 0)
+        return CLONE_NEWUTS;
+    return 0;
+}
+
+/* Rejects anything but plain names below /proc/sys: no "..", "." or empty components. */
+static int valid_sysctl_path(const char *rel)
+{
+    const char *c = rel;
+
+    for (;;) {
+        size_t len = strcspn(c, "/");
+        if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return 0;
+        if (c[len] == '\0')
+            return 1;
+        c += len + 1;
+    }
+}
+
+/*
+ * Writes one "KEY=VALUE". Called after unshare, so a net sysctl resolves against the pod's
+ * network namespace and an IPC one against its IPC namespace; a sysctl that no new
+ * namespace isolates is refused, since writing it would change the whole node.
+ */
+static void apply_sysctl(const char *assignment, int clone_flags)
+{
+    const char *eq = strchr(assignment, '=');
+    int keylen = (int)(eq - assignment);
+    const char *value = eq + 1;
+    char path[PATH_MAX];
+    const size_t base = sizeof "/proc/sys/" - 1;
+
+    if ((size_t)keylen >= sizeof path - base)
+        fail(EXIT_SYSCTL, strerror(ENAMETOOLONG), "sysctl %.*s", keylen, assignment);
+    memcpy(path, "/proc/sys/", base);
+    memcpy(path + base, assignment, (size_t)keylen);
+    path[base + (size_t)keylen] = '\0';
+    /* "net.ipv4.ip_forward" names net/ipv4/ip_forward; a key with '/' is a path already. */
+    if (memchr(assignment, '/', (size_t)keylen) == NULL)
+        for (char *p = path + base; *p != '\0'; p++)
+            if (*p == '.')
+                *p = '/';
+
+    const char *rel = path + base;
+    if (!valid_sysctl_path(rel))
+        fail(EXIT_SYSCTL, "invalid name", "sysctl %.*s", keylen, assignment);
+    int ns = sysctl_namespace(rel);
+    if (ns == 0 || !(clone_flags & ns))
+        fail(EXIT_SYSCTL, "not isolated by a namespace of this pod", "sysctl %.*s", keylen,
+             assignment);
+
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        fail(EXIT_SYSCTL, strerror(errno), "sysctl %.*s", keylen, assignment);
+    size_t len = strlen(value);
+    ssize_t n = write(fd, value, len);
+    if (n < 0 || (size_t)n != len)
+        fail(EXIT_SYSCTL, n < 0 ? strerror(errno) : "short write", "sysctl %.*s", keylen,
+             assignment);
+    if (close(fd) < 0)
+        fail(EXIT_SYSCTL, strerror(errno), "sysctl %.*s", keylen, assignment);
+}
+
+static void reap_children(void)
+{
+    for (;;) {
+        pid_t pid = waitpid(-1, NULL, WNOHANG);
+        if (pid > 0 || (pid < 0 && errno == EINTR))
+            continue;
+        return; /* 0: the rest still run; ECHILD: none left */
+    }
+}
+
+/*
+ * The long-lived child. SIGTERM, SIGINT and SIGCHLD were blocked before the fork and are
+ * taken synchronously with sigwaitinfo. The kernel drops a signal that a namespace's init
+ * has left at SIG_DFL, but it queues a blocked one, so blocking is what makes SIGTERM reach
+ * PID 1 here, including one sent the instant after fork. A SIGCHLD that arrives while we
+ * reap stays pending for the next sigwaitinfo, so no orphan is ever left a zombie.
+ */
+static _Noreturn void run_holder(const sigset_t *wanted)
+{
+    setsid();
+    if (chdir("/") < 0) {
+        /* Harmless: only keeps a mount busy. */
+    }
+    /* Let go of the daemon's pipes so its read of stdout sees EOF. */
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+    }
+    close_range(3, ~0U, 0);
+
+    for (;;) {
+        reap_children();
+        int sig = sigwaitinfo(wanted, NULL);
+        if (sig == SIGTERM || sig == SIGINT)
+            exit(0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    sigset_t wanted;
+
+    parse_args(argc, argv, &opts);
+
+    if (opts.clone_flags != 0 && unshare(opts.clone_flags) < 0)
+        fail(EXIT_FAIL, strerror(errno), "unshare");
+    if (opts.hostname != NULL && sethostname(opts.hostname, strlen(opts.hostname)) < 0)
+        fail(EXIT_FAIL, strerror(errno), "sethostname %s", opts.hostname);
+    if (opts.clone_flags & CLONE_NEWNET)
+        loopback_up();
+    for (int i = 0; i < opts.nsysctls; i++)
+        apply_sysctl(opts.sysctls[i], opts.clone_flags);
+    free(opts.sysctls);
+
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &wanted, NULL) < 0)
+        fail(EXIT_FAIL, strerror(errno), "sigprocmask");
+
+    /*
+     * Always fork, even without a PID namespace: the holder is then not a child of the
+     * daemon's JVM, whose own process reaper would otherwise race our pidfd-based reaping.
+     * The daemon is a child subreaper and inherits the holder when we exit.
+     */
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0)
+        fail(EXIT_FAIL, strerror(errno), "fork");
+    if (child == 0)
+        run_holder(&wanted);
+
+    /* A daemon that has gone away must not leave a pod nobody knows the pid of. */
+    signal(SIGPIPE, SIG_IGN);
+    if (printf("%d\n", (int)child) < 0 || fflush(stdout) != 0) {
+        int err = errno;
+        kill(child, SIGKILL);
+        fail(EXIT_FAIL, strerror(err), "report pid");
+    }
+    return 0;
+}

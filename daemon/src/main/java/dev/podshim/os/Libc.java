@@ -1,0 +1,266 @@
+package dev.podshim.os;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc functions this package calls, each looked up and bound once. Every method takes as
+ * its first argument an errno slot from {@link #errnoSlot}: the linker copies errno into it
+ * right after the call, before the JVM can run anything that would overwrite it.
+ *
+ * <p>The methods return what libc returns (-1 on failure); turning that into an {@link
+ * OsException} is the caller's job, because only the caller knows what to name in the message.
+ */
+final class Libc {
+
+  // errno values; the same on every Linux architecture Java runs on.
+  static final int EPERM = 1;
+  static final int ENOENT = 2;
+  static final int ESRCH = 3;
+  static final int EINTR = 4;
+  static final int ECHILD = 10;
+  static final int EAGAIN = 11;
+  static final int EINVAL = 22;
+  static final int EAFNOSUPPORT = 97;
+
+  // Syscall numbers of calls older glibc (before 2.36) has no wrapper for. Since Linux 5.1
+  // new syscalls get one number on every architecture.
+  private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+  private static final long SYS_PIDFD_OPEN = 434;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+  private static final MethodHandle MOUNT =
+      errnoCapturing("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  private static final MethodHandle UMOUNT2 =
+      errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SYSCALL2 =
+      errnoCapturing("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+          Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle SYSCALL4 =
+      errnoCapturing("syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+          Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle WAITID =
+      errnoCapturing("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle POLL =
+      errnoCapturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      errnoCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle READ =
+      errnoCapturing("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle WRITE =
+      errnoCapturing("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle EPOLL_CREATE1 =
+      errnoCapturing("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle EPOLL_CTL =
+      errnoCapturing("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+  private static final MethodHandle EPOLL_WAIT =
+      errnoCapturing("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  private static final MethodHandle EVENTFD =
+      errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle PRCTL =
+      errnoCapturing("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+          Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle SOCKET =
+      errnoCapturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle SENDTO =
+      errnoCapturing("sendto",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle STRERROR =
+      LINKER.downcallHandle(find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+  private Libc() {}
+
+  /** A slot for {@link #errno} to read after a call; lives as long as {@code arena}. */
+  static MemorySegment errnoSlot(Arena arena) {
+    return arena.allocate(CALL_STATE);
+  }
+
+  static int errno(MemorySegment slot) {
+    return (int) ERRNO.get(slot, 0L);
+  }
+
+  static String strerror(int errno) {
+    try {
+      MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+      // strerror returns a NUL-terminated string of unknown length; reading stops at the NUL.
+      return text.reinterpret(Integer.MAX_VALUE).getString(0);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int mount(MemorySegment err, MemorySegment source, MemorySegment target, long flags) {
+    try {
+      return (int) MOUNT.invokeExact(err, source, target, MemorySegment.NULL, flags, MemorySegment.NULL);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int umount2(MemorySegment err, MemorySegment target, int flags) {
+    try {
+      return (int) UMOUNT2.invokeExact(err, target, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int pidfdOpen(MemorySegment err, long pid, int flags) {
+    try {
+      return (int) (long) SYSCALL2.invokeExact(err, SYS_PIDFD_OPEN, pid, (long) flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int pidfdSendSignal(MemorySegment err, int pidfd, int sig) {
+    try {
+      return (int) (long) SYSCALL4.invokeExact(err, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L, 0L);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int waitid(MemorySegment err, int idtype, int id, MemorySegment siginfo, int options) {
+    try {
+      return (int) WAITID.invokeExact(err, idtype, id, siginfo, options);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int poll(MemorySegment err, MemorySegment fds, long nfds, int timeoutMillis) {
+    try {
+      return (int) POLL.invokeExact(err, fds, nfds, timeoutMillis);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int close(MemorySegment err, int fd) {
+    try {
+      return (int) CLOSE.invokeExact(err, fd);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long read(MemorySegment err, int fd, MemorySegment buf, long count) {
+    try {
+      return (long) READ.invokeExact(err, fd, buf, count);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long write(MemorySegment err, int fd, MemorySegment buf, long count) {
+    try {
+      return (long) WRITE.invokeExact(err, fd, buf, count);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int epollCreate1(MemorySegment err, int flags) {
+    try {
+      return (int) EPOLL_CREATE1.invokeExact(err, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int epollCtl(MemorySegment err, int epfd, int op, int fd, MemorySegment event) {
+    try {
+      return (int) EPOLL_CTL.invokeExact(err, epfd, op, fd, event);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int epollWait(MemorySegment err, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+    try {
+      return (int) EPOLL_WAIT.invokeExact(err, epfd, events, maxEvents, timeoutMillis);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int eventfd(MemorySegment err, int initval, int flags) {
+    try {
+      return (int) EVENTFD.invokeExact(err, initval, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int prctl(MemorySegment err, int option, long arg2) {
+    try {
+      return (int) PRCTL.invokeExact(err, option, arg2);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int socket(MemorySegment err, int domain, int type, int protocol) {
+    try {
+      return (int) SOCKET.invokeExact(err, domain, type, protocol);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long sendto(MemorySegment err, int fd, MemorySegment buf, long len, int flags,
+      MemorySegment addr, int addrLen) {
+    try {
+      return (long) SENDTO.invokeExact(err, fd, buf, len, flags, addr, addrLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** Closes {@code fd} ignoring errors: for cleanup paths that already have a failure to report. */
+  static void closeQuietly(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      close(errnoSlot(arena), fd);
+    }
+  }
+
+  private static MethodHandle errnoCapturing(String name, FunctionDescriptor descriptor,
+      Linker.Option... options) {
+    Linker.Option[] all = new Linker.Option[options.length + 1];
+    all[0] = Linker.Option.captureCallState("errno");
+    System.arraycopy(options, 0, all, 1, options.length);
+    return LINKER.downcallHandle(find(name), descriptor, all);
+  }
+
+  private static MemorySegment find(String name) {
+    return LINKER.defaultLookup().find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+  }
+
+  // A downcall only throws for a programming error (a closed arena, a wrong thread).
+  private static RuntimeException unexpected(Throwable t) {
+    if (t instanceof RuntimeException e) {
+      return e;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException("native call failed", t);
+  }
+}

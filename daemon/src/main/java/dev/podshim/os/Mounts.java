@@ -1,0 +1,132 @@
+package dev.podshim.os;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/** Bind mounts, their removal, and whether a path is a mount point (in our mount namespace). */
+public final class Mounts {
+
+  private static final long MS_BIND = 4096;
+  private static final int MNT_DETACH = 2;
+  private static final int UMOUNT_NOFOLLOW = 8;
+  private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+
+  private Mounts() {}
+
+  /** Bind mounts {@code source} (a file or directory) onto {@code target}, which must exist. */
+  public static void bind(Path source, Path target) {
+    requireNonNull(source, "source");
+    requireNonNull(target, "target");
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Libc.errnoSlot(arena);
+      int rc = Libc.mount(err, arena.allocateFrom(source.toString()),
+          arena.allocateFrom(target.toString()), MS_BIND);
+      if (rc != 0) {
+        throw new OsException("mount --bind", source + " on " + target, Libc.errno(err));
+      }
+    }
+  }
+
+  /**
+   * Lazily detaches the mount at {@code target}, the topmost one if several are stacked there.
+   * Nothing mounted there, or no such path, is not an error, so teardown can be repeated. A
+   * symlink at {@code target} is not followed.
+   */
+  public static void unmount(Path target) {
+    requireNonNull(target, "target");
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Libc.errnoSlot(arena);
+      int rc = Libc.umount2(err, arena.allocateFrom(target.toString()), MNT_DETACH | UMOUNT_NOFOLLOW);
+      if (rc != 0) {
+        int errno = Libc.errno(err);
+        if (errno != Libc.EINVAL && errno != Libc.ENOENT) {
+          throw new OsException("umount", target.toString(), errno);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether something is mounted at {@code p}, per /proc/self/mountinfo. Symlinks in the parent
+   * directories are resolved, the last component is taken as is.
+   */
+  public static boolean isMountPoint(Path p) {
+    String wanted = canonical(requireNonNull(p, "p"));
+    byte[] table;
+    try {
+      table = Files.readAllBytes(MOUNTINFO);
+    } catch (IOException e) {
+      throw new UncheckedIOException("read " + MOUNTINFO, e);
+    }
+    String text = new String(table, StandardCharsets.ISO_8859_1);
+    for (String line : text.split("\n")) {
+      String mountPoint = mountPoint(line);
+      if (mountPoint != null && mountPoint.equals(wanted)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The mount point (5th field) of a mountinfo line, unescaped, or null for a malformed line.
+   * The kernel writes space, tab, newline and backslash in paths as octal escapes (\040...).
+   * {@code line} holds the raw bytes as ISO-8859-1 chars; the result is decoded as UTF-8.
+   */
+  static @Nullable String mountPoint(String line) {
+    String[] fields = line.split(" ", 6);
+    if (fields.length < 6) {
+      return null;
+    }
+    String field = fields[4];
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && isOctal(field, i + 1)) {
+        bytes.write(Integer.parseInt(field, i + 1, i + 4, 8));
+        i += 3;
+      } else {
+        bytes.write(c);
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static boolean isOctal(String s, int from) {
+    if (from + 3 > s.length()) {
+      return false;
+    }
+    for (int i = from; i < from + 3; i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '7') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String canonical(Path p) {
+    Path absolute = p.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    Path name = absolute.getFileName();
+    if (parent == null || name == null) {
+      return absolute.toString();
+    }
+    try {
+      return parent.toRealPath().resolve(name).toString();
+    } catch (NoSuchFileException e) {
+      return absolute.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("resolve " + parent, e);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.podshim.sandbox;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one pause process creates: the namespaces to unshare, the hostname of its UTS namespace
+ * and the sysctls to set in its namespaces, applied in map order.
+ */
+public record PauseSpec(
+    boolean newNet,
+    boolean newIpc,
+    boolean newUts,
+    boolean newPid,
+    @Nullable String hostname,
+    Map<String, String> sysctls) {
+
+  public PauseSpec {
+    sysctls = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(requireNonNull(sysctls, "sysctls")));
+    if (hostname != null && !newUts) {
+      // Without its own UTS namespace the pod would rename the node.
+      throw new IllegalArgumentException("a hostname needs a new UTS namespace");
+    }
+  }
+}
