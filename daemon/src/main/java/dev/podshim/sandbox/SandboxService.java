@@ -189,7 +189,7 @@ public final class SandboxService {
   private static PauseSpec pauseSpec(String id, SandboxConfig config) {
     List<Namespace> ns = namespacesOf(config);
     String hostname = ns.contains(Namespace.UTS) && !config.hostname().isEmpty() ? config.hostname() : null;
-    return new PauseSpec(id, ns.contains(Namespace.NET), ns.contains(Namespace.IPC), ns.contains(Namespace.UTS),
+    return new PauseSpec(ns.contains(Namespace.NET), ns.contains(Namespace.IPC), ns.contains(Namespace.UTS),
         ns.contains(Namespace.PID), hostname, config.sysctls());
   }
 

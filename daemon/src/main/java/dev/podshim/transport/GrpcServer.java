@@ -7,7 +7,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -36,8 +37,8 @@ public final class GrpcServer {
 
   public GrpcServer(Path socket, List<BindableService> services, ReadinessGate gate, MeterRegistry registry) {
     this.socket = socket;
-    this.boss = new EpollEventLoopGroup(1);
-    this.workers = new EpollEventLoopGroup(2);
+    this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
