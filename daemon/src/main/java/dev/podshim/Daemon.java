@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.podshim.api.ImageServiceImpl;
 import dev.podshim.api.RuntimeServiceImpl;
+import dev.podshim.image.ImageFilesystem;
 import dev.podshim.config.DaemonConfig;
 import dev.podshim.metrics.MetricsServer;
 import dev.podshim.metrics.ProcessMetrics;
@@ -74,7 +75,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     grpc = new GrpcServer(config.socket(),
-        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl()),
+        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl(new ImageFilesystem(root))),
         gate, registry);
     grpc.start();
     LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)

@@ -47,8 +47,7 @@ final class Planned implements ServerInterceptor {
       Map.entry("StreamImages", IMAGES),
       Map.entry("ImageStatus", IMAGES),
       Map.entry("PullImage", IMAGES),
-      Map.entry("RemoveImage", IMAGES),
-      Map.entry("ImageFsInfo", IMAGES));
+      Map.entry("RemoveImage", IMAGES));
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
