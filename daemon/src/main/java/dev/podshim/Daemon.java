@@ -65,7 +65,7 @@ public final class Daemon implements AutoCloseable {
     exitWatcher = new ExitWatcher();
     SandboxStore store = new SandboxStore(root);
     sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary);
-    PodNetwork network = new PodNetwork();
+    PodNetwork network = PodNetwork.create(config, registry);
 
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);

@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the {@link DaemonConfig}: built-in defaults, then the TOML file ({@code --config}, or
@@ -32,8 +33,9 @@ public final class ConfigLoader {
   /** Parses {@code --flag value} / {@code --flag=value} arguments; {@code --config FILE} names the file. */
   public DaemonConfig load(List<String> args) {
     Map<Setting, Object> values = new EnumMap<>(Setting.class);
+    RegistryConfig[] registry = {RegistryConfig.empty()};
     Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    Path file = null;
+    @Nullable Path file = null;
     boolean fileRequired = false;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -60,13 +62,13 @@ public final class ConfigLoader {
       file = defaultFile;
     }
     if (fileRequired || Files.exists(file)) {
-      readFile(file, values);
+      readFile(file, values, registry);
     }
     flags.forEach((setting, raw) -> values.put(setting, setting.parse(raw)));
-    return build(values);
+    return build(values, registry[0]);
   }
 
-  private static void readFile(Path file, Map<Setting, Object> values) {
+  private static void readFile(Path file, Map<Setting, Object> values, RegistryConfig[] registry) {
     JsonNode root;
     try {
       root = new TomlMapper().readTree(file.toFile());
@@ -78,6 +80,14 @@ public final class ConfigLoader {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
+      if (entry.getKey().equals("registry")) {
+        try {
+          registry[0] = RegistryConfig.parse(entry.getValue());
+        } catch (ConfigException e) {
+          throw new ConfigException("config file " + file + ": " + e.getMessage());
+        }
+        continue;
+      }
       Setting setting;
       try {
         setting = Setting.byKey(entry.getKey());
@@ -92,8 +102,10 @@ public final class ConfigLoader {
     }
   }
 
-  private static DaemonConfig build(Map<Setting, Object> values) {
+  @SuppressWarnings("unchecked")
+  private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry) {
     DaemonConfig d = DaemonConfig.defaults();
+    CniConfig c = d.cni();
     return new DaemonConfig(
         (Path) values.getOrDefault(Setting.SOCKET, d.socket()),
         (Path) values.getOrDefault(Setting.ROOT, d.root()),
@@ -101,7 +113,14 @@ public final class ConfigLoader {
         (String) values.getOrDefault(Setting.LOG_LEVEL, d.logLevel()),
         (CgroupDriver) values.getOrDefault(Setting.CGROUP_DRIVER, d.cgroupDriver()),
         (Path) values.getOrDefault(Setting.OCI_RUNTIME, d.ociRuntime()),
-        (Integer) values.getOrDefault(Setting.STOP_TIMEOUT_SECONDS, d.stopTimeoutSeconds()));
+        (Integer) values.getOrDefault(Setting.STOP_TIMEOUT_SECONDS, d.stopTimeoutSeconds()),
+        new CniConfig(
+            (Path) values.getOrDefault(Setting.CNI_CONF_DIR, c.confDir()),
+            (List<Path>) values.getOrDefault(Setting.CNI_BIN_DIRS, c.binDirs()),
+            (Boolean) values.getOrDefault(Setting.CNI_DEFAULT_NETWORK, c.writeDefaultNetwork()),
+            (String) values.getOrDefault(Setting.CNI_DEFAULT_SUBNET, c.defaultSubnet()),
+            (Integer) values.getOrDefault(Setting.CNI_PLUGIN_TIMEOUT_SECONDS, c.pluginTimeoutSeconds())),
+        registry);
   }
 
   /** One line per setting, for {@code --help}. */

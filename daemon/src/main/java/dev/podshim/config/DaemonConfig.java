@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * @param cgroupDriver how pod cgroup parents are spelled
  * @param ociRuntime path of the OCI runtime binary (runc by default)
  * @param stopTimeoutSeconds how long StopPodSandbox waits for pause after SIGTERM before SIGKILL
+ * @param cni where CNI configs and plugins are, and podshim's default network
+ * @param registry mirrors, insecure registries and credentials for image pulls
  */
 public record DaemonConfig(
     Path socket,
@@ -23,7 +25,9 @@ public record DaemonConfig(
     String logLevel,
     CgroupDriver cgroupDriver,
     Path ociRuntime,
-    int stopTimeoutSeconds) {
+    int stopTimeoutSeconds,
+    CniConfig cni,
+    RegistryConfig registry) {
 
   public DaemonConfig {
     requireNonNull(socket, "socket");
@@ -32,6 +36,8 @@ public record DaemonConfig(
     requireNonNull(logLevel, "logLevel");
     requireNonNull(cgroupDriver, "cgroupDriver");
     requireNonNull(ociRuntime, "ociRuntime");
+    requireNonNull(cni, "cni");
+    requireNonNull(registry, "registry");
   }
 
   public static DaemonConfig defaults() {
@@ -42,6 +48,8 @@ public record DaemonConfig(
         "info",
         CgroupDriver.CGROUPFS,
         Path.of("/usr/bin/runc"),
-        10);
+        10,
+        CniConfig.defaults(),
+        RegistryConfig.empty());
   }
 }

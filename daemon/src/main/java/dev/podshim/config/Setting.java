@@ -15,7 +15,12 @@ enum Setting {
   LOG_LEVEL("log_level", "trace, debug, info, warn or error"),
   CGROUP_DRIVER("cgroup_driver", "cgroupfs or systemd"),
   OCI_RUNTIME("oci_runtime", "absolute path of the OCI runtime (runc or crun)"),
-  STOP_TIMEOUT_SECONDS("stop_timeout_seconds", "seconds StopPodSandbox waits after SIGTERM before SIGKILL (0-3600)");
+  STOP_TIMEOUT_SECONDS("stop_timeout_seconds", "seconds StopPodSandbox waits after SIGTERM before SIGKILL (0-3600)"),
+  CNI_CONF_DIR("cni_conf_dir", "directory of the cluster's CNI network configs; its lexically first config wins"),
+  CNI_BIN_DIRS("cni_bin_dirs", "colon-separated CNI plugin search path"),
+  CNI_DEFAULT_NETWORK("cni_default_network", "true to write podshim's bridge network when no CNI config exists"),
+  CNI_DEFAULT_SUBNET("cni_default_subnet", "IPv4 subnet of podshim's default bridge network"),
+  CNI_PLUGIN_TIMEOUT_SECONDS("cni_plugin_timeout_seconds", "seconds a CNI plugin may run before it is killed (1-3600)");
 
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -44,7 +49,11 @@ enum Setting {
   /** Checks a raw value and returns it in the type {@link DaemonConfig} holds. */
   Object parse(String value) {
     return switch (this) {
-      case SOCKET, ROOT, OCI_RUNTIME -> absolutePath(value);
+      case SOCKET, ROOT, OCI_RUNTIME, CNI_CONF_DIR -> absolutePath(value);
+      case CNI_BIN_DIRS -> pathList(value);
+      case CNI_DEFAULT_NETWORK -> bool(value);
+      case CNI_DEFAULT_SUBNET -> cidr(value);
+      case CNI_PLUGIN_TIMEOUT_SECONDS -> positiveSeconds(value);
       case METRICS_ADDRESS -> hostPort(value);
       case LOG_LEVEL -> logLevel(value);
       case CGROUP_DRIVER -> CgroupDriver.parse(key, value);
@@ -79,6 +88,52 @@ enum Setting {
       throw new ConfigException(key + ": must be a clean path without '.' or '..', got \"" + v + "\"");
     }
     return p;
+  }
+
+  private java.util.List<Path> pathList(String v) {
+    java.util.List<Path> paths = new java.util.ArrayList<>();
+    for (String part : v.split(":")) {
+      if (!part.isEmpty()) {
+        paths.add(absolutePath(part));
+      }
+    }
+    if (paths.isEmpty()) {
+      throw new ConfigException(key + ": needs at least one directory");
+    }
+    return java.util.List.copyOf(paths);
+  }
+
+  private Boolean bool(String v) {
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException(key + ": expected true or false, got \"" + v + "\"");
+    };
+  }
+
+  private String cidr(String v) {
+    int slash = v.indexOf('/');
+    try {
+      if (slash <= 0) {
+        throw new IllegalArgumentException();
+      }
+      java.net.InetAddress address = java.net.InetAddress.ofLiteral(v.substring(0, slash));
+      int bits = Integer.parseInt(v.substring(slash + 1));
+      if (!(address instanceof java.net.Inet4Address) || bits < 8 || bits > 30) {
+        throw new IllegalArgumentException();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": expected an IPv4 CIDR with a prefix of 8-30 bits, got \"" + v + "\"");
+    }
+    return v;
+  }
+
+  private Integer positiveSeconds(String v) {
+    int seconds = seconds(v);
+    if (seconds < 1) {
+      throw new ConfigException(key + ": must be at least 1");
+    }
+    return seconds;
   }
 
   private String hostPort(String v) {

@@ -14,6 +14,11 @@ public final class PodNetwork {
 
   private volatile String podCidr = "";
 
+  /** The node's pod network for this daemon's configuration. */
+  public static PodNetwork create(dev.podshim.config.DaemonConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    return new PodNetwork();
+  }
+
   public String podCidr() {
     return podCidr;
   }
