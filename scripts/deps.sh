@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages podshim needs that are missing. usage: deps.sh run|test
+set -euo pipefail
+run_pkgs="runc conmon crun containernetworking-plugins iproute2 iptables util-linux gcc libc6-dev"
+test_pkgs="$run_pkgs docker-registry skopeo umoci busybox-static python3 curl"
+case "${1:-run}" in
+  run) want=$run_pkgs ;;
+  test) want=$test_pkgs ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+missing=()
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "podshim: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "podshim: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
