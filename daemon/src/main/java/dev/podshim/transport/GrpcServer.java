@@ -2,6 +2,7 @@ package dev.podshim.transport;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -46,16 +47,25 @@ public final class GrpcServer {
         .workerEventLoopGroup(workers)
         .executor(executor)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
-    services.forEach(builder::addService);
+    configure(builder, services, gate, registry);
     builder.addService(health.getHealthService());
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    this.server = builder.build();
+  }
+
+  /**
+   * Adds the CRI services, reflection and the interceptor chain to any server builder, so tests on
+   * grpc's in-process transport run exactly what the socket serves.
+   */
+  public static void configure(ServerBuilder<?> builder, List<BindableService> services, ReadinessGate gate,
+      MeterRegistry registry) {
+    services.forEach(builder::addService);
     builder.addService(ProtoReflectionServiceV1.newInstance());
     // interceptors run in reverse order of registration: observe first, map exceptions last
     builder.intercept(new ExceptionMapping());
     builder.intercept(new Planned());
     builder.intercept(gate);
     builder.intercept(new RpcObserver(registry));
-    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
-    this.server = builder.build();
   }
 
   /** Binds the socket: parent directory created, a stale socket file replaced, mode 0660. */

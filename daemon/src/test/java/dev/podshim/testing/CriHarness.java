@@ -1,0 +1,87 @@
+package dev.podshim.testing;
+
+import dev.podshim.api.ImageServiceImpl;
+import dev.podshim.api.RuntimeServiceImpl;
+import dev.podshim.config.DaemonConfig;
+import dev.podshim.cri.v1.ImageServiceGrpc;
+import dev.podshim.cri.v1.RuntimeServiceGrpc;
+import dev.podshim.image.ImageFilesystem;
+import dev.podshim.network.PodNetwork;
+import dev.podshim.os.ExitWatcher;
+import dev.podshim.os.Prctl;
+import dev.podshim.sandbox.PauseLauncher;
+import dev.podshim.sandbox.SandboxFilter;
+import dev.podshim.sandbox.SandboxService;
+import dev.podshim.store.SandboxStore;
+import dev.podshim.transport.GrpcServer;
+import dev.podshim.transport.ReadinessGate;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's real services on a temp state root, served over grpc's in-process transport
+ * through the same interceptor chain the unix socket uses.
+ */
+public final class CriHarness implements AutoCloseable {
+  public final Path root;
+  public final DaemonConfig config;
+  public final SandboxService sandboxes;
+  public final ReadinessGate gate = new ReadinessGate();
+  public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  public final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+  public final ImageServiceGrpc.ImageServiceBlockingStub images;
+  private final ExitWatcher watcher;
+  private final Server server;
+  private final ManagedChannel channel;
+
+  private CriHarness(Path root, boolean open) throws Exception {
+    Prctl.setChildSubreaper(); // pause processes are reparented to us, as to the daemon
+    this.root = root;
+    DaemonConfig d = DaemonConfig.defaults();
+    this.config = new DaemonConfig(root.resolve("podshim.sock"), root, "", "info", d.cgroupDriver(), d.ociRuntime(),
+        2, d.cni(), d.registry());
+    Path pause = PauseLauncher.installBinary(root);
+    this.watcher = new ExitWatcher();
+    this.sandboxes = SandboxService.create(config, new SandboxStore(root), watcher, pause);
+    sandboxes.recover(pause.getParent());
+    List<BindableService> services = List.of(
+        new RuntimeServiceImpl("test", config, PodNetwork.create(config, registry), sandboxes),
+        new ImageServiceImpl(new ImageFilesystem(root)));
+    String name = "cri-" + UUID.randomUUID();
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
+    GrpcServer.configure(builder, services, gate, registry);
+    this.server = builder.build().start();
+    this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    this.images = ImageServiceGrpc.newBlockingStub(channel);
+    if (open) {
+      gate.open();
+    }
+  }
+
+  public static CriHarness start(Path root) throws Exception {
+    return new CriHarness(root, true);
+  }
+
+  public static CriHarness startClosed(Path root) throws Exception {
+    return new CriHarness(root, false);
+  }
+
+  /** Removes every sandbox (so no pause or mount outlives the test) and stops serving. */
+  @Override
+  public void close() throws Exception {
+    sandboxes.list(SandboxFilter.all()).forEach(s -> sandboxes.remove(s.id()));
+    channel.shutdownNow();
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    watcher.close();
+  }
+}

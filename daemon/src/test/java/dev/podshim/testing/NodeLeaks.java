@@ -1,0 +1,57 @@
+package dev.podshim.testing;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a state root has left on the node: mounts under it, live pause processes from its binaries, sandbox dirs. */
+public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> sandboxDirs) {
+
+  public static NodeLeaks of(Path root) throws IOException {
+    List<String> mounts = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String mountPoint = line.split(" ")[4];
+      if (mountPoint.startsWith(root.toString())) {
+        mounts.add(mountPoint);
+      }
+    }
+    return new NodeLeaks(mounts, pausesOf(root), listDir(root.resolve("sandboxes")));
+  }
+
+  /** Live (not zombie) processes whose executable is a pause binary under {@code root}. */
+  public static List<Long> pausesOf(Path root) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path proc : procs) {
+        try {
+          Path exe = Files.readSymbolicLink(proc.resolve("exe"));
+          String stat = Files.readString(proc.resolve("stat"));
+          char state = stat.charAt(stat.lastIndexOf(')') + 2);
+          if (exe.startsWith(root.resolve("bin")) && state != 'Z') {
+            pids.add(Long.parseLong(proc.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // exited or kernel thread
+        }
+      }
+    }
+    return pids;
+  }
+
+  private static List<String> listDir(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        entries.forEach(e -> names.add(e.getFileName().toString()));
+      }
+    }
+    return names;
+  }
+
+  public boolean empty() {
+    return mounts.isEmpty() && pauses.isEmpty() && sandboxDirs.isEmpty();
+  }
+}
