@@ -79,7 +79,7 @@ public final class ExitWatcher implements AutoCloseable {
   /**
    * Runs {@code onExit} on the watcher thread once the process behind {@code pidfd} has exited,
    * at once if it already has. The registration ends when it fires. {@code onExit} must be
-   * quick; an exception it throws is logged.
+   * quick; whatever it throws is logged.
    */
   public void watch(Pidfd pidfd, Runnable onExit) {
     requireNonNull(pidfd, "pidfd");
@@ -191,8 +191,9 @@ public final class ExitWatcher implements AutoCloseable {
     }
     try {
       watch.onExit().run();
-    } catch (RuntimeException e) {
-      log.warn("exit callback for pid {} failed", watch.pidfd().pid(), e);
+    } catch (Throwable t) {
+      // Whatever one callback does, the loop must go on: it watches every other pod too.
+      log.error("exit callback for pid {} failed", watch.pidfd().pid(), t);
     }
   }
 
