@@ -106,7 +106,10 @@ public final class ExitWatcher implements AutoCloseable {
     }
   }
 
-  /** Stops watching {@code pidfd}; its callback will not run. No-op if not watched. */
+  /**
+   * Stops watching {@code pidfd}: its callback will not run unless it has already begun. No-op
+   * if not watched.
+   */
   public void unwatch(Pidfd pidfd) {
     requireNonNull(pidfd, "pidfd");
     synchronized (lock) {

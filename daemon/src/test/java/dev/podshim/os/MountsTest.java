@@ -109,7 +109,8 @@ class MountsTest {
 
   @Test
   void unescapesMountinfoFields() {
-    String line = "36 35 98:0 /mnt1 /a\\040b\\011c\\134d\\012e rw,noatime master:1 - ext3 /dev/root rw";
+    String line =
+        "36 35 98:0 /mnt1 /a\\040b\\011c\\134d\\012e rw,noatime master:1 - ext3 /dev/root rw";
 
     assertThat(Mounts.mountPoint(line)).isEqualTo("/a b\tc\\d\ne");
     assertThat(Mounts.mountPoint("36 35 98:0 / /x\\04 rw - ext3 /dev/root rw")).isEqualTo("/x\\04");

@@ -38,7 +38,9 @@ class SdNotifyTest {
   void sendsToAnAbstractSocket() throws Exception {
     String socket = "@podshim-test-" + UUID.randomUUID();
 
-    assertThat(receive(socket, "STATUS=recovering 3 sandboxes")).isEqualTo("STATUS=recovering 3 sandboxes");
+    String state = "STATUS=recovering 3 sandboxes";
+
+    assertThat(receive(socket, state)).isEqualTo(state);
   }
 
   @Test

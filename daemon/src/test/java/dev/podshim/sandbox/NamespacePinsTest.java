@@ -61,10 +61,12 @@ class NamespacePinsTest {
       assertThat(pin).isEqualTo(nsDir.resolve(ns.procName()));
       assertThat(Mounts.isMountPoint(pin)).as(ns.procName()).isTrue();
       // The pin is the namespace itself: nsfs shows its inode, as /proc/<pid>/ns does.
-      String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pause.pid()), "ns", ns.procName())).toString();
+      Path nsLink = Path.of("/proc", Long.toString(pause.pid()), "ns", ns.procName());
+      String link = Files.readSymbolicLink(nsLink).toString();
       assertThat(link).isEqualTo(ns.procName() + ":[" + Files.getAttribute(pin, "unix:ino") + "]");
     }
-    assertThat(Files.getPosixFilePermissions(nsDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(nsDir))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
     assertThat(TestSupport.mountsUnder(nsDir)).hasSize(3);
 
     Pidfd pidfd = pauses.pidfd(pause);
@@ -74,7 +76,8 @@ class NamespacePinsTest {
 
     assertThat(run(nsenter.toString(), "--net=" + nsDir.resolve("net"), "cat", PORT_START).strip())
         .as("the pod's netns outlives pause").isEqualTo("2345");
-    assertThat(run(nsenter.toString(), "--uts=" + nsDir.resolve("uts"), "cat", "/proc/sys/kernel/hostname").strip())
+    String uts = "--uts=" + nsDir.resolve("uts");
+    assertThat(run(nsenter.toString(), uts, "cat", "/proc/sys/kernel/hostname").strip())
         .isEqualTo("pinned");
 
     NamespacePins.unpinAll(nsDir);

@@ -67,7 +67,8 @@ class PauseLauncherTest {
     byte[] content = Files.readAllBytes(binary);
     String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
 
-    assertThat(binary).isEqualTo(stateRoot.resolve("bin").resolve("pause-" + hash.substring(0, 12)));
+    assertThat(binary)
+        .isEqualTo(stateRoot.resolve("bin").resolve("pause-" + hash.substring(0, 12)));
     assertThat(Files.getPosixFilePermissions(binary))
         .isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x"));
     Object inode = Files.getAttribute(binary, "unix:ino");
@@ -123,8 +124,9 @@ class PauseLauncherTest {
 
     assertThat(run(nsenter.toString(), "--net=" + netns, "cat", portStart.toString()).strip())
         .isEqualTo("1234");
-    assertThat(run(nsenter.toString(), "--net=" + netns, "cat", "/proc/sys/net/ipv4/conf/lo/forwarding")
-        .strip()).isEqualTo("1");
+    String loForwarding = "/proc/sys/net/ipv4/conf/lo/forwarding";
+    assertThat(run(nsenter.toString(), "--net=" + netns, "cat", loForwarding).strip())
+        .isEqualTo("1");
     assertThat(sysctl(portStart)).isEqualTo(nodeValue);
   }
 
@@ -154,10 +156,11 @@ class PauseLauncherTest {
   @Test
   void reapsEveryOrphanItInheritsAsPid1() throws IOException {
     PauseProcess pause = launch(new PauseSpec(false, false, false, true, null, Map.of()));
-    Path children = Path.of("/proc", Long.toString(pause.pid()), "task", Long.toString(pause.pid()), "children");
+    String pid = Long.toString(pause.pid());
+    Path children = Path.of("/proc", pid, "task", pid, "children");
 
     // sh exits at once: its background sleeps are reparented to PID 1 of the namespace.
-    run(nsenter.toString(), "--target", Long.toString(pause.pid()), "--pid", "--",
+    run(nsenter.toString(), "--target", pid, "--pid", "--",
         "sh", "-c", "for i in 1 2 3 4 5; do sleep 1000 </dev/null >/dev/null 2>&1 & done; exit 0");
     List<Long> orphans = pids(Files.readString(children));
     assertThat(orphans).hasSize(5);
@@ -198,7 +201,8 @@ class PauseLauncherTest {
   static Stream<Arguments> unsettableSysctls() {
     return Stream.of(
         Arguments.of(true, "net.ipv4.no_such_sysctl", "1", "No such file or directory"),
-        Arguments.of(true, "net.ipv4.ip_unprivileged_port_start", "not-a-number", "Invalid argument"),
+        Arguments.of(
+            true, "net.ipv4.ip_unprivileged_port_start", "not-a-number", "Invalid argument"),
         Arguments.of(true, "vm.swappiness", "1", "not isolated"),
         Arguments.of(false, "net.ipv4.ip_unprivileged_port_start", "1", "not isolated"),
         Arguments.of(true, "net/../vm/swappiness", "1", "invalid name"));
@@ -245,7 +249,8 @@ class PauseLauncherTest {
     assertThat(pauses.running()).isEmpty();
 
     PauseLauncher missing = new PauseLauncher(dir.resolve("no-such-pause"));
-    assertThatThrownBy(() -> missing.launch(new PauseSpec(false, false, false, false, null, Map.of())))
+    PauseSpec nothing = new PauseSpec(false, false, false, false, null, Map.of());
+    assertThatThrownBy(() -> missing.launch(nothing))
         .isInstanceOfSatisfying(CriException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INTERNAL))
         .hasMessageStartingWith("start pause: ");
@@ -269,7 +274,8 @@ class PauseLauncherTest {
   }
 
   private static String inNamespaces(PauseProcess pause, String... namespacesAndCommand) {
-    List<String> command = new ArrayList<>(List.of(nsenter.toString(), "--target", Long.toString(pause.pid())));
+    List<String> command =
+        new ArrayList<>(List.of(nsenter.toString(), "--target", Long.toString(pause.pid())));
     command.addAll(Arrays.asList(namespacesAndCommand));
     return run(command.toArray(String[]::new)).strip();
   }
@@ -291,7 +297,10 @@ class PauseLauncherTest {
   }
 
   private static List<Long> pids(String text) {
-    return Arrays.stream(text.strip().split("\\s+")).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
+    return Arrays.stream(text.strip().split("\\s+"))
+        .filter(s -> !s.isEmpty())
+        .map(Long::parseLong)
+        .toList();
   }
 
   // Not Files.readString: a sysctl file reads as EOF at any offset but 0, and Java's
