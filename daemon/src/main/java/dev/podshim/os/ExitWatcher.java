@@ -79,7 +79,7 @@ public final class ExitWatcher implements AutoCloseable {
   /**
    * Runs {@code onExit} on the watcher thread once the process behind {@code pidfd} has exited,
    * at once if it already has. The registration ends when it fires. {@code onExit} must be
-   * quick; an exception it throws is logged.
+   * quick; whatever it throws is logged.
    */
   public void watch(Pidfd pidfd, Runnable onExit) {
     requireNonNull(pidfd, "pidfd");
@@ -106,7 +106,10 @@ public final class ExitWatcher implements AutoCloseable {
     }
   }
 
-  /** Stops watching {@code pidfd}; its callback will not run. No-op if not watched. */
+  /**
+   * Stops watching {@code pidfd}: its callback will not run unless it has already begun. No-op
+   * if not watched.
+   */
   public void unwatch(Pidfd pidfd) {
     requireNonNull(pidfd, "pidfd");
     synchronized (lock) {
@@ -191,8 +194,9 @@ public final class ExitWatcher implements AutoCloseable {
     }
     try {
       watch.onExit().run();
-    } catch (RuntimeException e) {
-      log.warn("exit callback for pid {} failed", watch.pidfd().pid(), e);
+    } catch (Throwable t) {
+      // Whatever one callback does, the loop must go on: it watches every other pod too.
+      log.error("exit callback for pid {} failed", watch.pidfd().pid(), t);
     }
   }
 

@@ -44,7 +44,8 @@ final class Libc {
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
   private static final MethodHandle MOUNT =
-      errnoCapturing("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+      errnoCapturing("mount",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
   private static final MethodHandle UMOUNT2 =
       errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle SYSCALL2 =
@@ -55,7 +56,8 @@ final class Libc {
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
   private static final MethodHandle WAITID =
-      errnoCapturing("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+      errnoCapturing("waitid",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle POLL =
       errnoCapturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle CLOSE =
@@ -67,9 +69,11 @@ final class Libc {
   private static final MethodHandle EPOLL_CREATE1 =
       errnoCapturing("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   private static final MethodHandle EPOLL_CTL =
-      errnoCapturing("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+      errnoCapturing("epoll_ctl",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle EPOLL_WAIT =
-      errnoCapturing("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+      errnoCapturing("epoll_wait",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
   private static final MethodHandle EVENTFD =
       errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle PRCTL =
@@ -79,9 +83,12 @@ final class Libc {
       errnoCapturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SENDTO =
       errnoCapturing("sendto",
-          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle STRERROR =
-      LINKER.downcallHandle(find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+          FunctionDescriptor.of(
+              JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  // strerrordesc_np (glibc 2.32+) is never translated: messages stay the same in every locale.
+  private static final MethodHandle STRERROR = LINKER.downcallHandle(
+      LINKER.defaultLookup().find("strerrordesc_np").orElseGet(() -> find("strerror")),
+      FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
   private Libc() {}
 
@@ -97,7 +104,10 @@ final class Libc {
   static String strerror(int errno) {
     try {
       MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-      // strerror returns a NUL-terminated string of unknown length; reading stops at the NUL.
+      if (text.equals(MemorySegment.NULL)) {
+        return "errno " + errno; // strerrordesc_np knows no such errno
+      }
+      // A NUL-terminated string of unknown length; reading stops at the NUL.
       return text.reinterpret(Integer.MAX_VALUE).getString(0);
     } catch (Throwable t) {
       throw unexpected(t);
@@ -106,7 +116,8 @@ final class Libc {
 
   static int mount(MemorySegment err, MemorySegment source, MemorySegment target, long flags) {
     try {
-      return (int) MOUNT.invokeExact(err, source, target, MemorySegment.NULL, flags, MemorySegment.NULL);
+      return (int) MOUNT.invokeExact(
+          err, source, target, MemorySegment.NULL, flags, MemorySegment.NULL);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -130,7 +141,8 @@ final class Libc {
 
   static int pidfdSendSignal(MemorySegment err, int pidfd, int sig) {
     try {
-      return (int) (long) SYSCALL4.invokeExact(err, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L, 0L);
+      return (int) (long) SYSCALL4.invokeExact(
+          err, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L, 0L);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -192,7 +204,8 @@ final class Libc {
     }
   }
 
-  static int epollWait(MemorySegment err, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+  static int epollWait(
+      MemorySegment err, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
     try {
       return (int) EPOLL_WAIT.invokeExact(err, epfd, events, maxEvents, timeoutMillis);
     } catch (Throwable t) {

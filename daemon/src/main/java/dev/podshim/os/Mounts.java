@@ -46,7 +46,8 @@ public final class Mounts {
     requireNonNull(target, "target");
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Libc.errnoSlot(arena);
-      int rc = Libc.umount2(err, arena.allocateFrom(target.toString()), MNT_DETACH | UMOUNT_NOFOLLOW);
+      int flags = MNT_DETACH | UMOUNT_NOFOLLOW;
+      int rc = Libc.umount2(err, arena.allocateFrom(target.toString()), flags);
       if (rc != 0) {
         int errno = Libc.errno(err);
         if (errno != Libc.EINVAL && errno != Libc.ENOENT) {

@@ -69,7 +69,8 @@ public final class NamespacePins {
     try {
       BasicFileAttributes attributes;
       try {
-        attributes = Files.readAttributes(nsDir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        attributes = Files.readAttributes(
+            nsDir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       } catch (NoSuchFileException e) {
         return;
       }

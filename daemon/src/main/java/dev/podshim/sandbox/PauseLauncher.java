@@ -226,11 +226,13 @@ public final class PauseLauncher {
   private static byte[] bundledBinary() {
     try (InputStream in = PauseLauncher.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw CriException.internal("install pause binary: " + RESOURCE + " is not on the classpath", null);
+        throw CriException.internal(
+            "install pause binary: " + RESOURCE + " is not on the classpath", null);
       }
       return in.readAllBytes();
     } catch (IOException e) {
-      throw CriException.internal("install pause binary: read " + RESOURCE + ": " + e.getMessage(), e);
+      throw CriException.internal(
+          "install pause binary: read " + RESOURCE + ": " + e.getMessage(), e);
     }
   }
 

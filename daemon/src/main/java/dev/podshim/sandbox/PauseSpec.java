@@ -20,7 +20,8 @@ public record PauseSpec(
     Map<String, String> sysctls) {
 
   public PauseSpec {
-    sysctls = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(requireNonNull(sysctls, "sysctls")));
+    requireNonNull(sysctls, "sysctls");
+    sysctls = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(sysctls));
     if (hostname != null && !newUts) {
       // Without its own UTS namespace the pod would rename the node.
       throw new IllegalArgumentException("a hostname needs a new UTS namespace");

@@ -1,0 +1,119 @@
+package dev.podshim.os;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MountsTest {
+
+  @TempDir Path dir;
+
+  @AfterEach
+  void unmountLeftovers() {
+    TestSupport.unmountAllUnder(dir);
+  }
+
+  @Test
+  void bindMountsADirectoryAndUnmountRemovesIt() throws IOException {
+    Path source = Files.createDirectory(dir.resolve("source"));
+    Files.writeString(source.resolve("hello"), "hi");
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    Mounts.bind(source, target);
+
+    assertThat(Mounts.isMountPoint(target)).isTrue();
+    assertThat(target.resolve("hello")).hasContent("hi");
+
+    Mounts.unmount(target);
+
+    assertThat(Mounts.isMountPoint(target)).isFalse();
+    assertThat(target.resolve("hello")).doesNotExist();
+  }
+
+  @Test
+  void bindMountsAFileOntoAFile() throws IOException {
+    Path source = Files.writeString(dir.resolve("source"), "content");
+    Path target = Files.createFile(dir.resolve("target"));
+
+    Mounts.bind(source, target);
+
+    assertThat(Mounts.isMountPoint(target)).isTrue();
+    assertThat(target).hasContent("content");
+    Mounts.unmount(target);
+    assertThat(target).isEmptyFile();
+  }
+
+  @Test
+  void unmountIsIdempotent() throws IOException {
+    Path source = Files.createDirectory(dir.resolve("source"));
+    Path target = Files.createDirectory(dir.resolve("target"));
+    Mounts.bind(source, target);
+
+    Mounts.unmount(target);
+    Mounts.unmount(target); // not mounted any more: EINVAL
+    Mounts.unmount(dir.resolve("missing")); // ENOENT
+
+    assertThat(Mounts.isMountPoint(target)).isFalse();
+  }
+
+  @Test
+  void findsMountPointsWhosePathsTheKernelEscapes() throws IOException {
+    Path source = Files.createDirectory(dir.resolve("source"));
+    Path target = Files.createDirectory(dir.resolve("with space\tand\\backslash"));
+
+    Mounts.bind(source, target);
+
+    assertThat(Mounts.isMountPoint(target)).isTrue();
+    assertThat(TestSupport.mountsUnder(dir)).containsExactly(target.toRealPath().toString());
+  }
+
+  @Test
+  void resolvesSymlinksInTheParentButNotTheLastComponent() throws IOException {
+    Path real = Files.createDirectory(dir.resolve("real"));
+    Path source = Files.createDirectory(dir.resolve("source"));
+    Path target = Files.createDirectory(real.resolve("target"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    Path linkToTarget = Files.createSymbolicLink(dir.resolve("link-to-target"), target);
+
+    Mounts.bind(source, target);
+
+    assertThat(Mounts.isMountPoint(link.resolve("target"))).isTrue();
+    assertThat(Mounts.isMountPoint(linkToTarget)).isFalse();
+  }
+
+  @Test
+  void knowsWellKnownMountPoints() {
+    assertThat(Mounts.isMountPoint(Path.of("/"))).isTrue();
+    assertThat(Mounts.isMountPoint(Path.of("/proc"))).isTrue();
+    assertThat(Mounts.isMountPoint(dir.resolve("nothing-here"))).isFalse();
+  }
+
+  @Test
+  void bindOfAMissingSourceNamesItAndTheErrno() throws IOException {
+    Path missing = dir.resolve("missing");
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    assertThatThrownBy(() -> Mounts.bind(missing, target))
+        .isInstanceOfSatisfying(OsException.class,
+            e -> assertThat(e.errno()).isEqualTo(OsException.ENOENT))
+        .hasMessageContaining("mount")
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("No such file or directory");
+  }
+
+  @Test
+  void unescapesMountinfoFields() {
+    String line =
+        "36 35 98:0 /mnt1 /a\\040b\\011c\\134d\\012e rw,noatime master:1 - ext3 /dev/root rw";
+
+    assertThat(Mounts.mountPoint(line)).isEqualTo("/a b\tc\\d\ne");
+    assertThat(Mounts.mountPoint("36 35 98:0 / /x\\04 rw - ext3 /dev/root rw")).isEqualTo("/x\\04");
+    assertThat(Mounts.mountPoint("garbage")).isNull();
+  }
+}
