@@ -194,7 +194,8 @@ public final class SandboxService {
   }
 
   private static String nodeHostname() throws IOException {
-    return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+    // /proc/sys files answer only a first short read: read them line-wise
+    return Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst().trim();
   }
 
   /** StopPodSandbox: pause gets SIGTERM, then SIGKILL after the stop timeout. Missing or stopped: no-op. */

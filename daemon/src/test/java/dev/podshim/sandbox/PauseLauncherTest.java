@@ -171,7 +171,7 @@ class PauseLauncherTest {
     // Killed together, their SIGCHLDs coalesce: the reaping loop must still get every one.
     List<Pidfd> pidfds = new ArrayList<>();
     try {
-      orphans.forEach(pid -> pidfds.add(Pidfd.open(pid)));
+      orphans.forEach(orphan -> pidfds.add(Pidfd.open(orphan)));
       pidfds.forEach(p -> p.signal(Pidfd.SIGKILL));
       pidfds.forEach(TestSupport::awaitExit);
       TestSupport.await("pause to reap its orphans", () -> readOrEmpty(children).isBlank());

@@ -1,0 +1,132 @@
+package dev.podshim.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podshim.cri.v1.CgroupDriver;
+import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ImageFsInfoRequest;
+import dev.podshim.cri.v1.NetworkConfig;
+import dev.podshim.cri.v1.RuntimeCondition;
+import dev.podshim.cri.v1.RuntimeConfig;
+import dev.podshim.cri.v1.RuntimeConfigRequest;
+import dev.podshim.cri.v1.StatusRequest;
+import dev.podshim.cri.v1.UpdateRuntimeConfigRequest;
+import dev.podshim.cri.v1.VersionRequest;
+import dev.podshim.testing.CriHarness;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RuntimeInfoHandlersTest {
+  @TempDir Path root;
+  CriHarness cri;
+
+  @BeforeEach
+  void start() throws Exception {
+    cri = CriHarness.start(root);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cri.close();
+  }
+
+  @Test
+  void versionNamesPodshimAndV1() {
+    var v = cri.runtime.version(VersionRequest.getDefaultInstance());
+    assertThat(v.getRuntimeName()).isEqualTo("podshim");
+    assertThat(v.getRuntimeApiVersion()).isEqualTo("v1");
+    assertThat(v.getVersion()).isEqualTo("0.1.0");
+  }
+
+  @Test
+  void statusReportsRuntimeReadyAndNetworkCondition() {
+    var status = cri.runtime.status(StatusRequest.newBuilder().setVerbose(true).build());
+    assertThat(status.getStatus().getConditionsList()).extracting(RuntimeCondition::getType)
+        .containsExactly("RuntimeReady", "NetworkReady");
+    assertThat(status.getStatus().getConditions(0).getStatus()).isTrue();
+    RuntimeCondition network = status.getStatus().getConditions(1);
+    if (!network.getStatus()) {
+      assertThat(network.getReason()).isNotEmpty();
+      assertThat(network.getMessage()).isNotEmpty();
+    }
+    assertThat(status.getInfoMap().get("config")).contains("\"root\":\"" + root + "\"");
+    assertThat(status.getRuntimeHandlersList()).isNotEmpty();
+  }
+
+  @Test
+  void statusWithoutVerboseHasNoInfo() {
+    assertThat(cri.runtime.status(StatusRequest.getDefaultInstance()).getInfoMap()).isEmpty();
+  }
+
+  @Test
+  void runtimeConfigReportsTheCgroupDriver() {
+    var config = cri.runtime.runtimeConfig(RuntimeConfigRequest.getDefaultInstance());
+    assertThat(config.getLinux().getCgroupDriver()).isEqualTo(CgroupDriver.CGROUPFS);
+  }
+
+  @Test
+  void updateRuntimeConfigKeepsThePodCidrAndRefusesGarbage() {
+    cri.runtime.updateRuntimeConfig(update("10.244.0.0/24,fd00::/64"));
+    assertThat(cri.runtime.status(StatusRequest.newBuilder().setVerbose(true).build()).getInfoMap().get("config"))
+        .contains("10.244.0.0/24,fd00::/64");
+    assertThatThrownBy(() -> cri.runtime.updateRuntimeConfig(update("10.244.0.0/99")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("pod_cidr");
+        });
+  }
+
+  @Test
+  void imageFsInfoReportsTheImageStore() {
+    var info = cri.images.imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+    assertThat(info.getImageFilesystemsList()).hasSize(1);
+    assertThat(info.getImageFilesystems(0).getFsId().getMountpoint()).startsWith("/");
+    assertThat(info.getImageFilesystems(0).getInodesUsed().getValue()).isPositive();
+  }
+
+  @Test
+  void methodsOfLaterWorkAnswerUnimplementedNamingWhatIsMissing() {
+    assertThatThrownBy(() -> cri.runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId("x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
+          assertThat(e.getStatus().getDescription()).contains("ContainerStatus").contains("container lifecycle");
+        });
+  }
+
+  @Test
+  void everyCallIsUnavailableUntilRecoveryOpensTheGate(@TempDir Path other) throws Exception {
+    try (CriHarness closed = CriHarness.startClosed(other)) {
+      assertThatThrownBy(() -> closed.runtime.version(VersionRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.UNAVAILABLE));
+      closed.gate.open();
+      assertThat(closed.runtime.version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("podshim");
+    }
+  }
+
+  @Test
+  void callsAreMeasuredByOperationAndCode() {
+    cri.runtime.version(VersionRequest.getDefaultInstance());
+    assertThat(cri.registry.get("podshim.rpc.duration").tags("operation", "Version", "code", "OK").timer().count())
+        .isEqualTo(1);
+    try {
+      cri.runtime.updateRuntimeConfig(update("nonsense"));
+    } catch (StatusRuntimeException expected) {
+      // counted below
+    }
+    assertThat(cri.registry.get("podshim.rpc.errors").tags("operation", "UpdateRuntimeConfig", "code", "INVALID_ARGUMENT")
+        .counter().count()).isEqualTo(1);
+  }
+
+  private static UpdateRuntimeConfigRequest update(String cidr) {
+    return UpdateRuntimeConfigRequest.newBuilder()
+        .setRuntimeConfig(RuntimeConfig.newBuilder().setNetworkConfig(NetworkConfig.newBuilder().setPodCidr(cidr)))
+        .build();
+  }
+}
