@@ -1,0 +1,203 @@
+package dev.podshim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.PodSandboxState;
+import dev.podshim.cri.v1.PodSandboxStatusRequest;
+import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.os.Pidfd;
+import dev.podshim.os.ProcStat;
+import dev.podshim.os.Prctl;
+import dev.podshim.sandbox.Namespace;
+import dev.podshim.sandbox.NamespacePins;
+import dev.podshim.sandbox.PauseLauncher;
+import dev.podshim.sandbox.PauseProcess;
+import dev.podshim.sandbox.PauseSpec;
+import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.SandboxMetadata;
+import dev.podshim.store.SandboxStore;
+import dev.podshim.testing.Children;
+import dev.podshim.testing.DaemonProcess;
+import dev.podshim.testing.NodeLeaks;
+import dev.podshim.testing.Pods;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real daemon process: kill -9 and SIGTERM lose no sandbox and leak nothing. */
+class DaemonRestartTest {
+  @TempDir Path root;
+  DaemonProcess daemon;
+
+  @BeforeAll
+  static void subreaper() {
+    Prctl.setChildSubreaper(); // a killed daemon's pause processes come to us, as to systemd
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (daemon != null) {
+      try {
+        daemon.close();
+        daemon = new DaemonProcess(root).start();
+        for (PodSandbox p : list()) {
+          daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        }
+        daemon.terminate();
+      } finally {
+        daemon.close();
+      }
+    }
+    Children.reapExited();
+    assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
+  }
+
+  private List<PodSandbox> list() {
+    return daemon.runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
+  }
+
+  private Map<String, Long> pidsById() {
+    return list().stream().collect(Collectors.toMap(PodSandbox::getId, p -> {
+      String info = daemon.runtime.podSandboxStatus(
+          PodSandboxStatusRequest.newBuilder().setPodSandboxId(p.getId()).setVerbose(true).build()).getInfoMap().get("info");
+      return Long.parseLong(info.replaceAll("(?s).*\"pid\":(\\d+).*", "$1"));
+    }));
+  }
+
+  @Test
+  void killMinus9ThenRestartKeepsEverySandboxReadyWithTheSamePause() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    for (String name : List.of("a", "b")) {
+      daemon.runtime.runPodSandbox(Pods.run(Pods.config(name)));
+    }
+    daemon.runtime.runPodSandbox(Pods.run(Pods.hostNetwork("host")));
+    Map<String, Long> before = pidsById();
+    assertThat(before).hasSize(3);
+
+    daemon.kill9();
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(pidsById()).isEqualTo(before);
+    assertThat(list()).extracting(PodSandbox::getState).containsOnly(PodSandboxState.SANDBOX_READY);
+    for (long pid : before.values()) {
+      try (Pidfd pidfd = Pidfd.open(pid)) {
+        assertThat(pidfd.isAlive()).isTrue();
+      }
+    }
+    // still watched after the restart: a pause that dies turns its sandbox NOTREADY
+    String victim = before.keySet().iterator().next();
+    try (Pidfd pidfd = Pidfd.open(before.get(victim))) {
+      pidfd.signal(Pidfd.SIGKILL);
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (state(victim) == PodSandboxState.SANDBOX_READY && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(state(victim)).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+  }
+
+  private PodSandboxState state(String id) {
+    return daemon.runtime.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+        .getStatus().getState();
+  }
+
+  @Test
+  void sigtermExitsZeroReleasesTheSocketAndPodsKeepRunning() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.runtime.runPodSandbox(Pods.run(Pods.config("survivor")));
+    long pause = pidsById().values().iterator().next();
+
+    assertThat(daemon.terminate()).isZero();
+    assertThat(daemon.socket).doesNotExist();
+    assertThat(daemon.log()).contains("podshimd stopped");
+    try (Pidfd pidfd = Pidfd.open(pause)) {
+      assertThat(pidfd.isAlive()).isTrue();
+    }
+
+    daemon = new DaemonProcess(root).start();
+    assertThat(list()).extracting(PodSandbox::getState).containsExactly(PodSandboxState.SANDBOX_READY);
+  }
+
+  @Test
+  void recoveryTearsDownHalfMadeSandboxesAndKillsUnclaimedPause() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.terminate();
+    Path pauseBinary = PauseLauncher.installBinary(root);
+    PauseLauncher launcher = new PauseLauncher(pauseBinary);
+
+    // a crash between spawning pause and persisting its pid: nobody claims this process
+    PauseProcess orphan = launcher.launch(new PauseSpec(true, true, true, false, null, Map.of()));
+
+    // a crash half-way through RunPodSandbox: metadata, pid and a pinned netns, but not created
+    SandboxStore store = new SandboxStore(root);
+    SandboxConfig config = new SandboxConfig(new SandboxConfig.PodMetadata("half", "u", "test", 0), "", "", null,
+        List.of(), Map.of(), Map.of(), "", Map.of(),
+        new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
+        "");
+    var half = store.create(new SandboxMetadata("f".repeat(64), "k8s_POD_half_test_u_0", config, 1, ""));
+    PauseProcess halfPause = launcher.launch(new PauseSpec(true, true, true, false, null, Map.of()));
+    half.updateStatus(s -> s.withPause(halfPause.pid(), halfPause.startTime()));
+    NamespacePins.pin(halfPause.pid(), Namespace.NET, half.nsDir());
+
+    // a sandbox whose recorded pid now belongs to another process (pid reuse)
+    Process stranger = new ProcessBuilder("sleep", "300").start();
+    try {
+      var reused = store.create(new SandboxMetadata("e".repeat(64), "k8s_POD_reused_test_u_0", config, 1, ""));
+      long strangerStart = ProcStat.startTime(stranger.pid()).orElseThrow();
+      reused.updateStatus(s -> s.withPause(stranger.pid(), strangerStart + 1).asCreated());
+
+      daemon = new DaemonProcess(root).start();
+
+      assertThat(list()).extracting(PodSandbox::getId).containsExactly("e".repeat(64));
+      assertThat(state("e".repeat(64))).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+      assertThat(stranger.isAlive()).as("a process that is not our pause is never killed").isTrue();
+      assertThat(Files.exists(half.dir())).isFalse();
+      assertThat(ProcStat.startTime(orphan.pid())).satisfiesAnyOf(
+          t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(orphan.pid())).isTrue());
+      assertThat(ProcStat.startTime(halfPause.pid())).satisfiesAnyOf(
+          t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(halfPause.pid())).isTrue());
+      assertThat(daemon.log()).contains("torn_down=\"1\"").contains("orphans_killed=\"1\"");
+    } finally {
+      stranger.destroyForcibly().waitFor();
+    }
+  }
+
+  private static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  @Test
+  void metricsEndpointServesPrometheusText() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.runtime.runPodSandbox(Pods.run(Pods.config("metered")));
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("podshim_sandboxes{state=\"ready\"} 1.0")
+        .contains("podshim_pause_processes 1.0")
+        .contains("podshim_rpc_duration_seconds_bucket{code=\"OK\",operation=\"RunPodSandbox\"")
+        .contains("podshim_recovery_duration_seconds_count 1")
+        .contains("jvm_memory_used_bytes")
+        .contains("process_cpu_usage")
+        .contains("podshim_process_resident_memory_bytes");
+  }
+}

@@ -1,0 +1,116 @@
+package dev.podshim.testing;
+
+import dev.podshim.cri.v1.RuntimeServiceGrpc;
+import dev.podshim.cri.v1.VersionRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real podshimd process (this build's classes, a JVM like the one running the tests) on a
+ * temp state root, and a CRI client on its unix socket: the way kubelet sees the daemon.
+ */
+public final class DaemonProcess implements AutoCloseable {
+  public final Path root;
+  public final Path socket;
+  public final int metricsPort;
+  private final Path log;
+  private Process process;
+  private EventLoopGroup group;
+  private ManagedChannel channel;
+  public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+
+  public DaemonProcess(Path root) throws IOException {
+    this.root = root;
+    this.socket = root.resolve("run/podshim.sock");
+    this.log = root.resolve("podshimd.log");
+    try (ServerSocket s = new ServerSocket(0)) {
+      this.metricsPort = s.getLocalPort();
+    }
+  }
+
+  /** Starts the daemon and waits until it serves (UNAVAILABLE while it recovers). */
+  public DaemonProcess start(String... extraArgs) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
+        "--root", root.toString(), "--socket", socket.toString(),
+        "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
+    cmd.addAll(List.of(extraArgs));
+    Files.createDirectories(root);
+    process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+    runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        runtime.withDeadlineAfter(2, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance());
+        return this;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline || !process.isAlive()) {
+          throw new IllegalStateException("podshimd did not become ready: " + e.getStatus() + "\n" + log(), e);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** kill -9: no chance to clean anything up. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    closeClient();
+  }
+
+  /** SIGTERM; returns the exit code. */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("podshimd ignored SIGTERM\n" + log());
+    }
+    closeClient();
+    return process.exitValue();
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  private void closeClient() {
+    if (channel != null) {
+      channel.shutdownNow();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      channel = null;
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      kill9();
+    }
+    closeClient();
+  }
+}
