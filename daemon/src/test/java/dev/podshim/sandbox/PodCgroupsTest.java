@@ -1,0 +1,69 @@
+package dev.podshim.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podshim.config.CgroupDriver;
+import dev.podshim.errors.CriException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PodCgroupsTest {
+  private final PodCgroups cgroupfs = new PodCgroups(CgroupDriver.CGROUPFS, mounted());
+  private final PodCgroups systemd = new PodCgroups(CgroupDriver.SYSTEMD, mounted());
+
+  private static List<PodCgroups.Hierarchy> mounted() {
+    try {
+      return PodCgroups.mounted(Path.of("/proc/self/mountinfo"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void systemdSlicesNestByDash() {
+    assertThat(PodCgroups.expandSlice("kubepods-besteffort-pod12.slice"))
+        .isEqualTo("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice");
+    assertThat(systemd.pathFor("kubepods.slice", "abc")).isEqualTo("/kubepods.slice/podshim-abc.scope");
+    assertThat(cgroupfs.pathFor("/kubepods/pod1", "abc")).isEqualTo("/kubepods/pod1/abc");
+    assertThat(cgroupfs.pathFor("", "abc")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"relative", "/a/../../etc", "/a/./b", "/a//b", "/a b", "/a\nb"})
+  void hostileCgroupfsParentsAreRefused(String parent) {
+    assertThatThrownBy(() -> cgroupfs.validateParent(parent)).isInstanceOfSatisfying(CriException.class,
+        e -> assertThat(e.kind()).isEqualTo(CriException.Kind.INVALID_ARGUMENT));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/kubepods", "/a/b.slice", "kubepods", "-x.slice", "a--b.slice"})
+  void nonSliceSystemdParentsAreRefused(String parent) {
+    assertThatThrownBy(() -> systemd.validateParent(parent)).hasMessageContaining("cgroup_parent");
+  }
+
+  @Test
+  void pauseIsPlacedInEveryHierarchyAndTheDirectoriesItMadeGoAway() throws Exception {
+    assertThat(mounted()).as("cgroup hierarchies mounted").isNotEmpty();
+    String parent = "/podshim-test-" + UUID.randomUUID().toString().substring(0, 8) + "/pod";
+    String path = cgroupfs.pathFor(parent, "leaf");
+    List<String> created = cgroupfs.create(path);
+    Process sleeper = new ProcessBuilder("sleep", "60").start();
+    try {
+      cgroupfs.attach(path, sleeper.pid());
+      assertThat(Files.readAllLines(Path.of("/proc/" + sleeper.pid() + "/cgroup")))
+          .allSatisfy(line -> assertThat(line).endsWith(path));
+    } finally {
+      sleeper.destroyForcibly().waitFor();
+    }
+    cgroupfs.remove(created);
+    for (String dir : created) {
+      assertThat(Path.of(dir)).doesNotExist();
+    }
+  }
+}
