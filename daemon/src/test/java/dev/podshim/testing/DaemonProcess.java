@@ -44,8 +44,14 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts the daemon and waits until it serves (UNAVAILABLE while it recovers). */
   public DaemonProcess start(String... extraArgs) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+    // the benchmark passes the production JVM flags (scripts/jvm-opts.sh) through this property
+    for (String opt : System.getProperty("bench.jvmOpts", "").split("\\s+")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
         "--root", root.toString(), "--socket", socket.toString(),
         "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
     cmd.addAll(List.of(extraArgs));
