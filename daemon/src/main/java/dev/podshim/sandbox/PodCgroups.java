@@ -149,6 +149,14 @@ final class PodCgroups {
     }
   }
 
+  /** Removes pause's own cgroup in every hierarchy, for a sandbox whose created dirs were never recorded. */
+  void removeLeaf(String relPath) {
+    if (relPath.isEmpty()) {
+      return;
+    }
+    remove(hierarchies.stream().map(h -> h.mountPoint().resolve(relPath.substring(1)).toString()).toList());
+  }
+
   private static void inherit(Path parent, Path dir, String file) throws IOException {
     String value = Files.readString(parent.resolve(file)).trim();
     if (!value.isEmpty() && Files.readString(dir.resolve(file)).trim().isEmpty()) {

@@ -121,13 +121,13 @@ public final class SandboxService {
 
         List<String> cgroupDirs = cgroups.create(cgroupPath);
         cleanup.push("remove cgroups", () -> cgroups.remove(cgroupDirs));
-        sandbox.updateStatus(s -> s.withCgroupDirs(cgroupDirs));
-
         PauseProcess pause = launcher.launch(pauseSpec(id, config));
         Pidfd pidfd = Pidfd.open(pause.pid());
         supervisor.watch(sandbox, pidfd);
         cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
-        sandbox.updateStatus(s -> s.withPause(pause.pid(), pause.startTime()));
+        // one write records both; a crash before it is undone by recovery: the pause binary
+        // scan kills the unclaimed pause and the leaf cgroup is derived from meta.json
+        sandbox.updateStatus(s -> s.withCgroupDirs(cgroupDirs).withPause(pause.pid(), pause.startTime()));
 
         cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
         for (Namespace ns : namespacesOf(config)) {
@@ -288,6 +288,7 @@ public final class SandboxService {
 
   private void teardownIncomplete(Sandbox sandbox) {
     supervisor.stop(sandbox, Duration.ZERO);
+    cgroups.removeLeaf(sandbox.metadata().cgroupPath());
     teardown(sandbox);
   }
 }

@@ -30,7 +30,10 @@ public final class SandboxStore {
     this.dir = requireNonNull(stateRoot, "stateRoot").resolve("sandboxes");
   }
 
-  /** Creates the directory and writes meta + initial status before anything else is acquired. */
+  /**
+   * Creates the directory and writes meta.json before anything else is acquired. The status file
+   * is written at the first change; until then the status is the initial one.
+   */
   public Sandbox create(SandboxMetadata metadata) {
     Path sandboxDir = dir.resolve(metadata.id());
     try {
@@ -41,7 +44,6 @@ public final class SandboxStore {
       throw CriException.internal("create sandbox directory " + sandboxDir + ": " + e.getMessage(), e);
     }
     StatusCell<SandboxStatus> status = new StatusCell<>(sandboxDir.resolve(STATUS), SandboxStatus.initial());
-    status.persist();
     Sandbox sandbox = new Sandbox(metadata, status, sandboxDir);
     byId.put(metadata.id(), sandbox);
     return sandbox;

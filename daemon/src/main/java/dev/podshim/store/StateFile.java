@@ -18,7 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Versioned JSON state files, written so that a crash at any instant leaves either the old or
- * the new content: temp file in the same directory, fsync, rename, fsync the directory.
+ * the new content: temp file in the same directory, fsync, rename. The directory is not fsynced:
+ * a daemon crash keeps the page cache, and after a power loss every pause is gone anyway, so a
+ * rename that did not reach the disk only means recovery reads the previous, consistent state.
  */
 public final class StateFile {
   /** The only on-disk format this daemon reads and writes. */
@@ -78,9 +80,6 @@ public final class StateFile {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
     }
   }
 }
