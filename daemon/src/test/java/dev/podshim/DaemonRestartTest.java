@@ -183,6 +183,35 @@ class DaemonRestartTest {
     }
   }
 
+  private static final String NOTIFY_RECEIVER = """
+      import socket, sys
+      s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+      s.bind(sys.argv[1])
+      print("bound", flush=True)
+      while True:
+          print(s.recv(4096).decode().replace("\\n", "|"), flush=True)
+      """;
+
+  @Test
+  void tellsSystemdReadyAfterRecoveryPingsTheWatchdogAndSaysStopping() throws Exception {
+    Path socket = root.resolve("notify.sock");
+    Process receiver = new ProcessBuilder("python3", "-c", NOTIFY_RECEIVER, socket.toString()).start();
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream()))) {
+      assertThat(out.readLine()).isEqualTo("bound");
+      daemon = new DaemonProcess(root).start(Map.of("NOTIFY_SOCKET", socket.toString(), "WATCHDOG_USEC", "200000"));
+      assertThat(out.readLine()).startsWith("READY=1|STATUS=serving CRI on ");
+      assertThat(out.readLine()).isEqualTo("WATCHDOG=1");
+      assertThat(daemon.terminate()).isZero();
+      String line;
+      do {
+        line = out.readLine();
+      } while (line != null && line.equals("WATCHDOG=1"));
+      assertThat(line).isEqualTo("STOPPING=1");
+    } finally {
+      receiver.destroyForcibly().waitFor();
+    }
+  }
+
   @Test
   void metricsEndpointServesPrometheusText() throws Exception {
     daemon = new DaemonProcess(root).start();

@@ -44,6 +44,11 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts the daemon and waits until it serves (UNAVAILABLE while it recovers). */
   public DaemonProcess start(String... extraArgs) throws Exception {
+    return start(java.util.Map.of(), extraArgs);
+  }
+
+  /** Starts with extra environment variables, e.g. systemd's NOTIFY_SOCKET. */
+  public DaemonProcess start(java.util.Map<String, String> env, String... extraArgs) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
     // the benchmark passes the production JVM flags (scripts/jvm-opts.sh) through this property
     for (String opt : System.getProperty("bench.jvmOpts", "").split("\\s+")) {
@@ -56,8 +61,10 @@ public final class DaemonProcess implements AutoCloseable {
         "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
     cmd.addAll(List.of(extraArgs));
     Files.createDirectories(root);
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    process = builder.start();
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
