@@ -194,15 +194,10 @@ public final class PodNetwork implements AutoCloseable {
     if (closed) {
       throw new CriException(CriException.Kind.UNAVAILABLE, "pod network is shut down");
     }
+    validate(request);
     String id = request.sandboxId();
-    if (!CONTAINER_ID.matcher(id).matches()) {
-      throw CriException.invalidArgument("sandbox id \"" + id + "\" is not a valid CNI container id");
-    }
-    if (!request.netnsPath().isAbsolute()) {
-      throw CriException.invalidArgument("attach sandbox " + id + ": netns path " + request.netnsPath() + " is not absolute");
-    }
     String cniArgs = cniArgs(request);
-    ObjectNode capabilityArgs = CapabilityArgs.of(request);
+    ObjectNode capabilityArgs = capabilityArgs(request);
     NetworkConfigLoader.Loaded loaded = configs.current();
     NetworkConfigList list = loaded.list();
     if (list == null) {
@@ -233,8 +228,7 @@ public final class PodNetwork implements AutoCloseable {
    */
   public void detach(Attachment attachment) {
     requireNonNull(attachment, "attachment");
-    String id = attachment.sandboxId();
-    String what = "detach sandbox " + id + " from network " + attachment.networkName();
+    String what = "detach sandbox " + attachment.sandboxId() + " from network " + attachment.networkName();
     NetworkConfigList list;
     ObjectNode capabilityArgs;
     @Nullable JsonNode result;
@@ -247,16 +241,41 @@ public final class PodNetwork implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw CriException.internal(what + ": cached attachment unreadable: " + e.getMessage(), e);
     }
-    PluginInvoker.Params params = new PluginInvoker.Params(id, Netns.forTeardown(attachment.netnsPath()),
-        attachment.ifName(), attachment.cniArgs());
+    del(what, list, new PluginInvoker.Params(attachment.sandboxId(), Netns.forTeardown(attachment.netnsPath()),
+        attachment.ifName(), attachment.cniArgs()), capabilityArgs, result);
+    metrics.detached(key(attachment));
+  }
+
+  /**
+   * DEL for a sandbox whose {@link Attachment} was never persisted (the daemon died between ADD
+   * and the state write, say): runs DEL with the current network config and the capability
+   * arguments the request implies, without a cached result, as libcni does when its cache is
+   * missing. Idempotent; a sandbox that never got an IP passes.
+   */
+  public void detachUnrecorded(AttachRequest request) {
+    requireNonNull(request, "request");
+    validate(request);
+    String id = request.sandboxId();
+    NetworkConfigLoader.Loaded loaded = configs.current();
+    NetworkConfigList list = loaded.list();
+    if (list == null) {
+      throw new CriException(CriException.Kind.UNAVAILABLE, "detach sandbox " + id + ": pod network not ready: " + loaded.problem());
+    }
+    String what = "detach sandbox " + id + " from network " + list.name();
+    del(what, list, new PluginInvoker.Params(id, Netns.forTeardown(request.netnsPath().toString()), IF_NAME,
+        cniArgs(request)), capabilityArgs(request), null);
+    metrics.detached(id + "/" + list.name() + "/" + IF_NAME);
+  }
+
+  private void del(String what, NetworkConfigList list, PluginInvoker.Params params, ObjectNode capabilityArgs,
+      @Nullable JsonNode result) {
     long start = System.nanoTime();
     try {
       operations.del(list, params, capabilityArgs, result);
     } catch (CriException e) {
       throw new CriException(e.kind(), what + ": " + e.getMessage(), e);
     }
-    metrics.detached(key(attachment));
-    LOG.atInfo().addKeyValue("sandbox_id", id).addKeyValue("network", attachment.networkName())
+    LOG.atInfo().addKeyValue("sandbox_id", params.containerId()).addKeyValue("network", list.name())
         .addKeyValue("duration_ms", String.format("%.1f", (System.nanoTime() - start) / 1e6))
         .log("detached sandbox from pod network");
   }
@@ -301,12 +320,30 @@ public final class PodNetwork implements AutoCloseable {
     return a.sandboxId() + "/" + a.networkName() + "/" + a.ifName();
   }
 
+  private static void validate(AttachRequest request) {
+    String id = request.sandboxId();
+    if (!CONTAINER_ID.matcher(id).matches()) {
+      throw CriException.invalidArgument("sandbox id \"" + id + "\" is not a valid CNI container id");
+    }
+    if (!request.netnsPath().isAbsolute()) {
+      throw CriException.invalidArgument("sandbox " + id + ": netns path " + request.netnsPath() + " is not absolute");
+    }
+  }
+
+  private static ObjectNode capabilityArgs(AttachRequest request) {
+    try {
+      return CapabilityArgs.of(request);
+    } catch (CriException e) {
+      throw new CriException(e.kind(), "sandbox " + request.sandboxId() + ": " + e.getMessage(), e);
+    }
+  }
+
   private static String cniArgs(AttachRequest r) {
     String args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + r.podNamespace() + ";K8S_POD_NAME=" + r.podName()
         + ";K8S_POD_INFRA_CONTAINER_ID=" + r.sandboxId() + ";K8S_POD_UID=" + r.podUid();
     for (String value : List.of(r.podNamespace(), r.podName(), r.podUid())) {
       if (value.contains(";") || value.contains("=")) {
-        throw CriException.invalidArgument("attach sandbox " + r.sandboxId() + ": \"" + value
+        throw CriException.invalidArgument("sandbox " + r.sandboxId() + ": \"" + value
             + "\" cannot be passed in CNI_ARGS (contains ';' or '=')");
       }
     }

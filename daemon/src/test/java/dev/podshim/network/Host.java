@@ -68,6 +68,27 @@ final class Host {
     return r.out();
   }
 
+  /**
+   * Whether process {@code pid} is gone or a zombie within {@code wait}. A killed plugin's child
+   * is reparented to PID 1, which may reap it late; a zombie runs nothing.
+   */
+  static boolean exitedWithin(long pid, java.time.Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    do {
+      String stat;
+      try {
+        stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      } catch (IOException e) {
+        return true;
+      }
+      if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+        return true;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    return false;
+  }
+
   static Process start(String... argv) {
     try {
       return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -119,16 +119,17 @@ class PodNetworkIntegrationTest {
   }
 
   @Test
-  void delAfterTheNamespaceIsGoneStillReleasesTheIp() {
+  void delAfterTheNamespaceIsGoneStillReleasesTheIp() throws IOException {
     PodNetwork network = net.network();
     Path ns = net.netns();
-    PodNetwork.Attachment a = net.attach(network, net.request(ns));
+    PodNetwork.Attachment a = net.attach(network, net.request(ns, List.of(new PodNetwork.PortMapping("TCP", 80, freePort(), "")), Map.of()));
     net.deleteNetns(ns);
 
     net.detach(network, a);
 
     assertThat(net.allocatedIps()).isEmpty();
     assertThat(net.hostVeths()).isEmpty();
+    assertThat(net.natRules()).noneMatch(r -> r.contains("dnat") || r.contains("CNI-HOSTPORT") || r.contains("CNI-DN-"));
     // the bridge plugin cannot tell which masquerade rule was the pod's without its namespace;
     // TestNet sweeps it. The sandbox keeps the namespace pinned until DEL succeeded for this reason.
   }
@@ -164,6 +165,22 @@ class PodNetworkIntegrationTest {
     assertThat(net.allocatedIps()).isEmpty();
     assertThat(net.hostVeths()).isEmpty();
     assertThat(net.natRules()).isEmpty();
+  }
+
+  @Test
+  void anAttachmentThatWasNeverRecordedCanStillBeTornDown() throws IOException {
+    PodNetwork network = net.network();
+    Path ns = net.netns();
+    PodNetwork.AttachRequest request = net.request(ns, List.of(new PodNetwork.PortMapping("TCP", 80, freePort(), "")), Map.of());
+    network.attach(request); // the daemon "dies" before persisting the attachment
+
+    network.detachUnrecorded(request);
+    network.detachUnrecorded(request);
+
+    assertThat(net.allocatedIps()).isEmpty();
+    assertThat(net.hostVeths()).isEmpty();
+    assertThat(net.natRules()).isEmpty();
+    assertThat(net.registry.get("podshim.pod.ips").gauge().value()).isZero();
   }
 
   @Test
@@ -220,7 +237,7 @@ class PodNetworkIntegrationTest {
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(8);
 
     long pid = Long.parseLong(Files.readString(pidFile).strip());
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(Host.exitedWithin(pid, java.time.Duration.ofSeconds(2))).as("plugin pid %s still running", pid).isTrue();
     assertThat(net.allocatedIps()).isEmpty();
     assertThat(net.hostVeths()).isEmpty();
   }
