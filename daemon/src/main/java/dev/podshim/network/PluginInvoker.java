@@ -81,11 +81,14 @@ final class PluginInvoker {
     }
     CompletableFuture<byte[]> stdout = readAsync(process.getInputStream());
     CompletableFuture<byte[]> stderr = readAsync(process.getErrorStream());
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(stdin);
-    } catch (IOException e) {
-      // The plugin exited or closed stdin early; its exit status and output tell why.
-    }
+    // Written on its own thread too: a plugin that neither reads stdin nor exits must still time out.
+    Thread.ofVirtual().name("cni-plugin-input").start(() -> {
+      try (OutputStream in = process.getOutputStream()) {
+        in.write(stdin);
+      } catch (IOException e) {
+        // The plugin exited or closed stdin early; its exit status and output tell why.
+      }
+    });
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         kill(process);

@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -35,6 +36,10 @@ public final class PodNetwork implements AutoCloseable {
   static final String IF_NAME = "eth0";
   static final String NOT_READY = "NetworkPluginNotReady";
   static final List<Duration> DEL_BACKOFF = List.of(Duration.ofMillis(100), Duration.ofMillis(400));
+
+  // What containernetworking-plugins 1.1.1 ships; a missing one of these has a known remedy.
+  private static final Set<String> DEBIAN_PLUGINS = Set.of("bandwidth", "bridge", "dhcp", "firewall", "host-device",
+      "host-local", "ipvlan", "loopback", "macvlan", "portmap", "ptp", "sbr", "static", "tuning", "vlan", "vrf");
 
   // CNI_CONTAINERID must be alphanumeric plus '_', '.', '-' (CNI spec).
   private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
@@ -151,7 +156,10 @@ public final class PodNetwork implements AutoCloseable {
     return podCidr;
   }
 
-  /** Keeps kubelet's pod CIDR (comma-separated for dual stack) for the network plugins. */
+  /**
+   * Keeps kubelet's pod CIDR (comma-separated for dual stack), reported by verbose Status.
+   * podshim's default network allocates from {@code cni_default_subnet}, not from this.
+   */
   public void updatePodCidr(String cidrs) {
     if (!cidrs.isEmpty()) {
       for (String cidr : cidrs.split(",")) {
@@ -174,9 +182,10 @@ public final class PodNetwork implements AutoCloseable {
     }
     List<String> missing = list.executables().stream().filter(type -> invoker.find(type).isEmpty()).toList();
     if (!missing.isEmpty()) {
+      String hint = DEBIAN_PLUGINS.containsAll(missing) ? "; install the Debian package containernetworking-plugins" : "";
       return new Readiness(false, NOT_READY, (missing.size() == 1 ? "cni plugin " : "cni plugins ")
           + String.join(", ", missing) + " not found in " + invoker.path() + " (network " + list.name()
-          + " from " + loaded.file() + "; Debian ships them in containernetworking-plugins)");
+          + " from " + loaded.file() + ")" + hint);
     }
     return new Readiness(true, "", "");
   }
@@ -264,7 +273,7 @@ public final class PodNetwork implements AutoCloseable {
     String what = "detach sandbox " + id + " from network " + list.name();
     del(what, list, new PluginInvoker.Params(id, Netns.forTeardown(request.netnsPath().toString()), IF_NAME,
         cniArgs(request)), capabilityArgs(request), null);
-    metrics.detached(id + "/" + list.name() + "/" + IF_NAME);
+    metrics.detached(key(id, list.name(), IF_NAME));
   }
 
   private void del(String what, NetworkConfigList list, PluginInvoker.Params params, ObjectNode capabilityArgs,
@@ -317,7 +326,11 @@ public final class PodNetwork implements AutoCloseable {
   }
 
   private static String key(Attachment a) {
-    return a.sandboxId() + "/" + a.networkName() + "/" + a.ifName();
+    return key(a.sandboxId(), a.networkName(), a.ifName());
+  }
+
+  private static String key(String sandboxId, String network, String ifName) {
+    return sandboxId + "/" + network + "/" + ifName;
   }
 
   private static void validate(AttachRequest request) {

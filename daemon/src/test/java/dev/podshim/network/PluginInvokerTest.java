@@ -107,6 +107,14 @@ class PluginInvokerTest {
   }
 
   @Test
+  void aPluginThatNeitherReadsStdinNorExitsStillTimesOut() throws IOException {
+    plugin(bin, "stuck", "exec sleep 1000");
+
+    assertThatThrownBy(() -> invoker.invoke("stuck", "ADD", params, new byte[1024 * 1024]))
+        .isInstanceOfSatisfying(CriException.class, e -> assertThat(e.kind()).isEqualTo(CriException.Kind.DEADLINE_EXCEEDED));
+  }
+
+  @Test
   void aPluginThatIgnoresStdinStillWorks() throws IOException {
     plugin(bin, "deaf", "exec echo '{}'");
 

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** ADD/DEL with Debian's real bridge, host-local and portmap plugins, in namespaces made here. */
 class PodNetworkIntegrationTest {
   @TempDir Path tmp;
-  TestNet net;
+  NetFixture net;
 
   @BeforeEach
   void setUp() {
-    net = TestNet.create(tmp);
+    net = NetFixture.create(tmp);
     net.writeConfig(net.conflist());
   }
 
@@ -131,7 +131,7 @@ class PodNetworkIntegrationTest {
     assertThat(net.hostVeths()).isEmpty();
     assertThat(net.natRules()).noneMatch(r -> r.contains("dnat") || r.contains("CNI-HOSTPORT") || r.contains("CNI-DN-"));
     // the bridge plugin cannot tell which masquerade rule was the pod's without its namespace;
-    // TestNet sweeps it. The sandbox keeps the namespace pinned until DEL succeeded for this reason.
+    // NetFixture sweeps it. The sandbox keeps the namespace pinned until DEL succeeded for this reason.
   }
 
   @Test
@@ -225,7 +225,7 @@ class PodNetworkIntegrationTest {
           exec sleep 1000
         fi""".formatted(pidFile));
     net.writeConfig(net.conflistWith("{\"type\":\"hang\"}"));
-    PodNetwork network = net.network(List.of(net.binDir, TestNet.DEBIAN_PLUGINS), 1);
+    PodNetwork network = net.network(List.of(net.binDir, NetFixture.DEBIAN_PLUGINS), 1);
     Path ns = net.netns();
 
     long start = System.nanoTime();

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,7 +89,19 @@ class PodNetworkReadinessTest {
     assertThat(r.ready()).isFalse();
     assertThat(r.reason()).isEqualTo("NetworkPluginNotReady");
     assertThat(r.message()).startsWith("cni plugins whereabouts, cilium-cni not found in " + tmp.resolve("no-such-bin") + ":" + PLUGINS)
-        .contains(clusterDir.resolve("10-net.conflist").toString());
+        .contains(clusterDir.resolve("10-net.conflist").toString())
+        .doesNotContain("install the Debian package");
+  }
+
+  @Test
+  void missingStandardPluginsNameTheDebianPackage() throws IOException {
+    write(clusterDir.resolve("10-net.conflist"), VALID.formatted("net"));
+    PodNetwork network = new PodNetwork(new NetworkConfigLoader(clusterDir, ownDir, null),
+        new PluginInvoker(List.of(tmp.resolve("empty")), Duration.ofSeconds(1)), new CniMetrics(), PodNetwork.DEL_BACKOFF);
+
+    assertThat(network.readiness().message())
+        .isEqualTo("cni plugins bridge, host-local not found in " + tmp.resolve("empty") + " (network net from "
+            + clusterDir.resolve("10-net.conflist") + "); install the Debian package containernetworking-plugins");
   }
 
   @Test
@@ -166,6 +179,10 @@ class PodNetworkReadinessTest {
     Files.writeString(file, VALID.formatted("addon").replace("\"bridge\"", "\"macvlan-nope\""));
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
     assertThat(network.readiness().message()).contains("cni plugin macvlan-nope not found");
+
+    Files.writeString(file, VALID.formatted("addon").replace("\"bridge\"", "\"tuning\""));
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
+    assertThat(network.readiness().ready()).isTrue(); // Debian ships tuning too
 
     Files.delete(file);
     assertThat(network.readiness().message()).contains("no CNI network config");

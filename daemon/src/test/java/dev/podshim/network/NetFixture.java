@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * test left are detached, namespaces and the bridge deleted, and NAT rules naming the network
  * (a bridge plugin cannot remove its masquerade rule once the namespace is gone) swept.
  */
-final class TestNet implements AutoCloseable {
+final class NetFixture implements AutoCloseable {
   static final Path DEBIAN_PLUGINS = Path.of("/usr/lib/cni");
   private static final Set<String> SHARED_CHAINS =
       Set.of("CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SNAT", "POSTROUTING",
@@ -47,7 +47,7 @@ final class TestNet implements AutoCloseable {
   private final List<PodNetwork.Attachment> attachments = new ArrayList<>();
   private int sandboxes;
 
-  private TestNet(Path dir) {
+  private NetFixture(Path dir) {
     this.suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
     this.bridge = "pst" + suffix;
     this.name = "pst-" + suffix;
@@ -60,9 +60,9 @@ final class TestNet implements AutoCloseable {
     this.binDir = dir.resolve("bin");
   }
 
-  static TestNet create(Path tempDir) {
+  static NetFixture create(Path tempDir) {
     Host.requireRootAndTools();
-    return new TestNet(tempDir);
+    return new NetFixture(tempDir);
   }
 
   /** podshim's default network shape, under this test's name, bridge and subnet. */
@@ -78,7 +78,7 @@ final class TestNet implements AutoCloseable {
         + base.substring(end);
   }
 
-  TestNet writeConfig(String json) {
+  NetFixture writeConfig(String json) {
     write(confDir.resolve("10-test.conflist"), json);
     return this;
   }
