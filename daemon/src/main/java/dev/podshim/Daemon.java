@@ -49,6 +49,7 @@ public final class Daemon implements AutoCloseable {
   private @Nullable MetricsServer metrics;
   private @Nullable ScheduledExecutorService watchdog;
   private @Nullable SandboxService sandboxes;
+  private @Nullable PodNetwork network;
 
   public Daemon(DaemonConfig config) {
     this.config = requireNonNull(config, "config");
@@ -64,8 +65,8 @@ public final class Daemon implements AutoCloseable {
 
     exitWatcher = new ExitWatcher();
     SandboxStore store = new SandboxStore(root);
-    sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary);
-    PodNetwork network = PodNetwork.create(config, registry);
+    network = PodNetwork.create(config, registry);
+    sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary, network);
 
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);
@@ -133,6 +134,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.stop();
+    }
+    if (network != null) {
+      network.close();
     }
     if (exitWatcher != null) {
       exitWatcher.close();

@@ -7,6 +7,8 @@ import dev.podshim.cri.v1.PodSandbox;
 import dev.podshim.cri.v1.PodSandboxState;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.config.DaemonConfig;
+import dev.podshim.network.PodNetwork;
 import dev.podshim.os.Pidfd;
 import dev.podshim.os.ProcStat;
 import dev.podshim.os.Prctl;
@@ -61,6 +63,7 @@ class DaemonRestartTest {
       }
     }
     Children.reapExited();
+    new dev.podshim.testing.TestNetwork(root).close();
     assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
   }
 
@@ -172,6 +175,39 @@ class DaemonRestartTest {
     } finally {
       stranger.destroyForcibly().waitFor();
     }
+  }
+
+  @Test
+  void aCrashBetweenCniAddAndPersistLeavesNoIpAndNoVeth() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.terminate();
+    Path pauseBinary = PauseLauncher.installBinary(root);
+    SandboxStore store = new SandboxStore(root);
+    SandboxConfig config = new SandboxConfig(new SandboxConfig.PodMetadata("crash", "u", "test", 0), "", "", null,
+        List.of(), Map.of(), Map.of(), "", Map.of(),
+        new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
+        "");
+    String id = "c".repeat(64);
+    var sandbox = store.create(new SandboxMetadata(id, "k8s_POD_crash_test_u_0", config, 1, ""));
+    PauseProcess pause = new PauseLauncher(pauseBinary).launch(new PauseSpec(true, true, true, false, null, Map.of()));
+    sandbox.updateStatus(s -> s.withPause(pause.pid(), pause.startTime()));
+    Path netns = NamespacePins.pin(pause.pid(), Namespace.NET, sandbox.nsDir());
+    dev.podshim.store.StateFile.write(sandbox.dir().resolve("network.json"), Map.of("phase", "attaching"));
+    // what the daemon was doing when it died: CNI ADD, its result never persisted
+    DaemonConfig d = DaemonConfig.defaults();
+    DaemonConfig cfg = new DaemonConfig(d.socket(), root, "", "info", d.cgroupDriver(), d.ociRuntime(), 2,
+        daemon.network.cniConfig(), d.registry());
+    PodNetwork network = PodNetwork.create(cfg, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    network.attach(new PodNetwork.AttachRequest(id, netns, "crash", "test", "u", List.of(), Map.of(), null));
+    assertThat(daemon.network.allocatedIps()).hasSize(1);
+    assertThat(daemon.network.veths()).hasSize(1);
+
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(list()).isEmpty();
+    assertThat(daemon.network.allocatedIps()).isEmpty();
+    assertThat(daemon.network.veths()).isEmpty();
+    assertThat(Files.exists(sandbox.dir())).isFalse();
   }
 
   private static boolean isZombie(long pid) {

@@ -24,7 +24,7 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     Ids.require("pod_sandbox_id", request.getPodSandboxId());
     Sandbox sandbox = sandboxes.get(request.getPodSandboxId());
     PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-        .setStatus(SandboxMapper.toStatus(sandbox))
+        .setStatus(SandboxMapper.toStatus(sandbox, sandboxes.ips(sandbox)))
         .setTimestamp(System.currentTimeMillis() * 1_000_000L);
     if (request.getVerbose()) {
       response.putInfo("info", StateFile.toJson(verboseInfo(sandbox)));

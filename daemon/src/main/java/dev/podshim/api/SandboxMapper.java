@@ -4,13 +4,16 @@ import dev.podshim.cri.v1.LinuxPodSandboxStatus;
 import dev.podshim.cri.v1.Namespace;
 import dev.podshim.cri.v1.NamespaceMode;
 import dev.podshim.cri.v1.NamespaceOption;
+import dev.podshim.cri.v1.PodIP;
 import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.PodSandboxNetworkStatus;
 import dev.podshim.cri.v1.PodSandboxMetadata;
 import dev.podshim.cri.v1.PodSandboxState;
 import dev.podshim.cri.v1.PodSandboxStatus;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxConfig;
 import dev.podshim.store.SandboxMetadata;
+import java.util.List;
 
 /** Domain sandbox → the protobuf shapes ListPodSandbox and PodSandboxStatus answer with. */
 final class SandboxMapper {
@@ -29,10 +32,16 @@ final class SandboxMapper {
         .build();
   }
 
-  static PodSandboxStatus toStatus(Sandbox s) {
+  static PodSandboxStatus toStatus(Sandbox s, List<String> ips) {
     SandboxMetadata meta = s.metadata();
     SandboxConfig config = meta.config();
+    PodSandboxNetworkStatus.Builder network = PodSandboxNetworkStatus.newBuilder();
+    if (!ips.isEmpty()) {
+      network.setIp(ips.getFirst());
+      ips.subList(1, ips.size()).forEach(ip -> network.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+    }
     return PodSandboxStatus.newBuilder()
+        .setNetwork(network)
         .setId(s.id())
         .setMetadata(metadata(config.metadata()))
         .setState(state(s))

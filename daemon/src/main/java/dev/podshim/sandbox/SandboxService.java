@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.podshim.config.DaemonConfig;
 import dev.podshim.errors.Cleanup;
 import dev.podshim.errors.CriException;
+import dev.podshim.network.PodNetwork;
 import dev.podshim.os.ExitWatcher;
 import dev.podshim.os.Pidfd;
 import dev.podshim.store.Sandbox;
@@ -39,23 +40,25 @@ public final class SandboxService {
   private final PauseLauncher launcher;
   private final PauseSupervisor supervisor;
   private final PodCgroups cgroups;
+  private final SandboxNetworking networking;
   private final Reservations reservations = new Reservations();
   private final Duration stopTimeout;
 
   SandboxService(SandboxStore store, SandboxConfigValidator validator, SandboxFiles files, PauseLauncher launcher,
-      PauseSupervisor supervisor, PodCgroups cgroups, Duration stopTimeout) {
+      PauseSupervisor supervisor, PodCgroups cgroups, SandboxNetworking networking, Duration stopTimeout) {
     this.store = requireNonNull(store, "store");
     this.validator = requireNonNull(validator, "validator");
     this.files = requireNonNull(files, "files");
     this.launcher = requireNonNull(launcher, "launcher");
     this.supervisor = requireNonNull(supervisor, "supervisor");
     this.cgroups = requireNonNull(cgroups, "cgroups");
+    this.networking = requireNonNull(networking, "networking");
     this.stopTimeout = requireNonNull(stopTimeout, "stopTimeout");
   }
 
   /** Wires the service to this machine: /proc, the mounted cgroup hierarchies, the node's DNS files. */
-  public static SandboxService create(DaemonConfig config, SandboxStore store, ExitWatcher watcher, Path pauseBinary)
-      throws IOException {
+  public static SandboxService create(DaemonConfig config, SandboxStore store, ExitWatcher watcher, Path pauseBinary,
+      PodNetwork network) throws IOException {
     PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
     return new SandboxService(store,
         new SandboxConfigValidator(new Sysctls(Path.of("/proc/sys")), cgroups, RUNTIME_HANDLERS),
@@ -63,6 +66,7 @@ public final class SandboxService {
         new PauseLauncher(pauseBinary),
         new PauseSupervisor(watcher),
         cgroups,
+        new SandboxNetworking(network),
         Duration.ofSeconds(config.stopTimeoutSeconds()));
   }
 
@@ -134,6 +138,7 @@ public final class SandboxService {
           NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
         }
         cgroups.attach(cgroupPath, pause.pid());
+        networking.attach(sandbox, cleanup);
 
         sandbox.updateStatus(s -> s.asCreated());
         cleanup.commit();
@@ -198,7 +203,10 @@ public final class SandboxService {
     return Files.readAllLines(Path.of("/proc/sys/kernel/hostname")).getFirst().trim();
   }
 
-  /** StopPodSandbox: pause gets SIGTERM, then SIGKILL after the stop timeout. Missing or stopped: no-op. */
+  /**
+   * StopPodSandbox: CNI DEL, then pause gets SIGTERM and SIGKILL after the stop timeout. Missing or
+   * stopped: no-op. A DEL that keeps failing fails the call, so that kubelet retries it.
+   */
   public void stop(String idOrPrefix) {
     Sandbox sandbox = store.find(idOrPrefix);
     if (sandbox == null) {
@@ -206,6 +214,7 @@ public final class SandboxService {
     }
     sandbox.lifecycle().lock();
     try {
+      networking.detach(sandbox);
       supervisor.stop(sandbox, stopTimeout);
       sandbox.updateStatus(s -> s.withStopped(Clock.nowNanos()));
     } finally {
@@ -224,6 +233,7 @@ public final class SandboxService {
       if (store.find(sandbox.id()) != sandbox) {
         return; // removed by a concurrent call while we waited
       }
+      networking.detachForRemoval(sandbox);
       supervisor.stop(sandbox, Duration.ZERO);
       teardown(sandbox);
       reservations.release(sandbox.metadata().name());
@@ -241,6 +251,11 @@ public final class SandboxService {
 
   public Sandbox get(String idOrPrefix) {
     return store.get(idOrPrefix);
+  }
+
+  /** The pod's IPs from its CNI attachment, primary first; empty for host network. */
+  public List<String> ips(Sandbox sandbox) {
+    return networking.ips(sandbox.id());
   }
 
   public List<Sandbox> list(SandboxFilter filter) {
@@ -283,10 +298,14 @@ public final class SandboxService {
    * pause processes no sandbox claims (a crash between spawn and persist).
    */
   public SandboxRecovery.Result recover(Path pauseBinaryDir) {
-    return new SandboxRecovery(store, supervisor, reservations, this::teardownIncomplete).recover(pauseBinaryDir);
+    SandboxRecovery.Result result =
+        new SandboxRecovery(store, supervisor, reservations, this::teardownIncomplete).recover(pauseBinaryDir);
+    networking.reload(store.list());
+    return result;
   }
 
   private void teardownIncomplete(Sandbox sandbox) {
+    networking.detachForRemoval(sandbox);
     supervisor.stop(sandbox, Duration.ZERO);
     cgroups.removeLeaf(sandbox.metadata().cgroupPath());
     teardown(sandbox);

@@ -40,7 +40,10 @@ class SandboxBenchmark {
     report.add("");
     report.add("JVM flags: `" + System.getProperty("bench.jvmOpts", "") + "`; " + Runtime.getRuntime().availableProcessors()
         + " cores; warmup " + WARMUP + ", measured cycles " + CYCLES + ", memory with " + SANDBOXES + " sandboxes.");
-    try (DaemonProcess daemon = new DaemonProcess(root)) {
+    dev.podshim.testing.TestNetwork network = new dev.podshim.testing.TestNetwork(root, true);
+    report.add("Pod network: bridge + host-local + portmap with masquerade, the shape of podshim's default network "
+        + "(bridge " + network.bridge + ", " + network.subnet + ").");
+    try (network; DaemonProcess daemon = new DaemonProcess(root)) {
       daemon.start();
       long idleRss = rssKb(daemon.pid());
       report.add("");

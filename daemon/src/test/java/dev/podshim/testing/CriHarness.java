@@ -39,6 +39,8 @@ public final class CriHarness implements AutoCloseable {
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
   public final ImageServiceGrpc.ImageServiceBlockingStub images;
+  public final TestNetwork testNetwork;
+  public final PodNetwork network;
   private final ExitWatcher watcher;
   private final Server server;
   private final ManagedChannel channel;
@@ -47,14 +49,16 @@ public final class CriHarness implements AutoCloseable {
     Prctl.setChildSubreaper(); // pause processes are reparented to us, as to the daemon
     this.root = root;
     DaemonConfig d = DaemonConfig.defaults();
+    this.testNetwork = new TestNetwork(root);
     this.config = new DaemonConfig(root.resolve("podshim.sock"), root, "", "info", d.cgroupDriver(), d.ociRuntime(),
-        2, d.cni(), d.registry());
+        2, testNetwork.cniConfig(), d.registry());
     Path pause = PauseLauncher.installBinary(root);
     this.watcher = new ExitWatcher();
-    this.sandboxes = SandboxService.create(config, new SandboxStore(root), watcher, pause);
+    this.network = PodNetwork.create(config, registry);
+    this.sandboxes = SandboxService.create(config, new SandboxStore(root), watcher, pause, network);
     sandboxes.recover(pause.getParent());
     List<BindableService> services = List.of(
-        new RuntimeServiceImpl("test", config, PodNetwork.create(config, registry), sandboxes),
+        new RuntimeServiceImpl("test", config, network, sandboxes),
         new ImageServiceImpl(new ImageFilesystem(root)));
     String name = "cri-" + UUID.randomUUID();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
@@ -83,5 +87,6 @@ public final class CriHarness implements AutoCloseable {
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     watcher.close();
+    testNetwork.close();
   }
 }

@@ -27,6 +27,7 @@ public final class DaemonProcess implements AutoCloseable {
   public final Path root;
   public final Path socket;
   public final int metricsPort;
+  public final TestNetwork network;
   private final Path log;
   private Process process;
   private EventLoopGroup group;
@@ -37,6 +38,7 @@ public final class DaemonProcess implements AutoCloseable {
     this.root = root;
     this.socket = root.resolve("run/podshim.sock");
     this.log = root.resolve("podshimd.log");
+    this.network = new TestNetwork(root);
     try (ServerSocket s = new ServerSocket(0)) {
       this.metricsPort = s.getLocalPort();
     }
@@ -59,6 +61,7 @@ public final class DaemonProcess implements AutoCloseable {
     cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
         "--root", root.toString(), "--socket", socket.toString(),
         "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
+    cmd.addAll(network.flags());
     cmd.addAll(List.of(extraArgs));
     Files.createDirectories(root);
     ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
