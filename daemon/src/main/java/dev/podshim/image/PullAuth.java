@@ -24,7 +24,7 @@ public record PullAuth(String username, String password, String auth, String ser
   }
 
   /** The user name and password, with {@code auth} decoded when it is set. */
-  String[] basic() {
+  public String[] basic() {
     if (!auth.isEmpty()) {
       String decoded;
       try {
