@@ -60,7 +60,7 @@ final class Manifests {
     if (type.isEmpty() && contentType != null) {
       type = contentType.split(";")[0].trim();
     }
-    if (root.path("schemaVersion").asInt(0) == 1 || type.contains("manifest.v1")) {
+    if (root.path("schemaVersion").asInt(0) == 1 || type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
       throw new IOException("Docker image manifest schema 1 is not supported (deprecated; push the image with a current client)");
     }
     boolean index = type.equals(OCI_INDEX) || type.equals(DOCKER_LIST)

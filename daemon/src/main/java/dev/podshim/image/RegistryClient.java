@@ -172,7 +172,7 @@ final class RegistryClient {
           throw new RegistryException(RegistryException.Reason.NETWORK, what + " from " + endpoint + ": timed out", e);
         } catch (IOException e) {
           throw new RegistryException(RegistryException.Reason.NETWORK, what + " from " + endpoint + ": "
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+              + (e.getMessage() == null ? (e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName()) : e.getMessage()), e);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException(what + ": interrupted");
