@@ -82,7 +82,8 @@ final class RegistryProxy implements AutoCloseable {
         }
       }
       if (redirectBlobs && path.contains("/blobs/") && ex.getRequestMethod().equals("GET")) {
-        ex.getResponseHeaders().add("Location", "http://" + host() + "/storage" + path);
+        // another origin, as blob storage is: the registry's Authorization must not follow
+        ex.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort() + "/storage" + path);
         ex.sendResponseHeaders(307, -1);
         return;
       }
