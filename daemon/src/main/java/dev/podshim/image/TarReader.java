@@ -201,7 +201,12 @@ final class TarReader {
     if (zero) {
       return false;
     }
-    long stored = number(148, 8);
+    long stored;
+    try {
+      stored = number(148, 8);
+    } catch (IOException e) {
+      throw new IOException("tar: header checksum unreadable (not a tar stream?)");
+    }
     long sum = 0;
     for (int i = 0; i < BLOCK; i++) {
       sum += (i >= 148 && i < 156) ? ' ' : (header[i] & 0xff);

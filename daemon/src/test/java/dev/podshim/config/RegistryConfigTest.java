@@ -56,16 +56,16 @@ class RegistryConfigTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "[registry]\nbogus = 1|registry.bogus: unknown key",
-      "[registry]\ninsecure = \"x\"|registry.insecure: expected a list",
-      "[registry]\ninsecure = [\"http://x\"]|registry.insecure[0]: expected a registry host",
-      "[registry.mirrors.\"x\"]\nendpoints = [\"ftp://m\"]|registry.mirrors.\"x\".endpoints[0]: expected an http",
-      "[registry.mirrors.\"x\"]\nendpoints = [\"http://m\", 3]|registry.mirrors.\"x\".endpoints[1]: expected a string",
-      "[registry.mirrors.\"x\"]\nurls = []|registry.mirrors.\"x\".urls: unknown key",
-      "[registry.auth.\"x\"]\nusername = \"u\"|registry.auth.\"x\".password: missing",
-      "[registry.auth.\"x\"]\ntoken = \"u\"|registry.auth.\"x\".token: unknown key",
-      "[registry.auth.\"x\"]\nauth = \"!!\"|registry.auth.\"x\".auth: not base64",
-      "[registry]\npinned_images = [\"\"]|registry.pinned_images[0]: empty",
+      "[registry]\\nbogus = 1|registry.bogus: unknown key",
+      "[registry]\\ninsecure = \"x\"|registry.insecure: expected a list",
+      "[registry]\\ninsecure = [\"http://x\"]|registry.insecure[0]: expected a registry host",
+      "[registry.mirrors.\"x\"]\\nendpoints = [\"ftp://m\"]|registry.mirrors.\"x\".endpoints[0]: expected an http",
+      "[registry.mirrors.\"x\"]\\nendpoints = [\"http://m\", 3]|registry.mirrors.\"x\".endpoints[1]: expected a string",
+      "[registry.mirrors.\"x\"]\\nurls = []|registry.mirrors.\"x\".urls: unknown key",
+      "[registry.auth.\"x\"]\\nusername = \"u\"|registry.auth.\"x\".password: missing",
+      "[registry.auth.\"x\"]\\ntoken = \"u\"|registry.auth.\"x\".token: unknown key",
+      "[registry.auth.\"x\"]\\nauth = \"!!\"|registry.auth.\"x\".auth: not base64",
+      "[registry]\\npinned_images = [\"\"]|registry.pinned_images[0]: empty",
   })
   void badValuesNameTheirKey(String toml, String message) {
     assertThatThrownBy(() -> load(toml.replace("\\n", "\n")))

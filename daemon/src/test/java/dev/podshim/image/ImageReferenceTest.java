@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ImageReferenceTest {
-  private static final String D = "sha256:" + "0123456789abcdef".repeat(4);
+  private static final String D = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
   @ParameterizedTest
   @CsvSource({
