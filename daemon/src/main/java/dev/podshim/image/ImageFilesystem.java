@@ -52,8 +52,7 @@ public final class ImageFilesystem {
 
         private void count(Path p) throws IOException {
           // allocated blocks, as du counts them: sparse files and directories included
-          Object blocks = Files.getAttribute(p, "unix:blocks", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-          totals[0] += ((Number) blocks).longValue() * 512;
+          totals[0] += NativeFs.allocatedBytes(p);
           totals[1]++;
         }
       });

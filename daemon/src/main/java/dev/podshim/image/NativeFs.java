@@ -51,6 +51,10 @@ final class NativeFs {
       bind("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
   private static final MethodHandle MOUNT =
       bind("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  private static final MethodHandle LSTAT = bind("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  /** struct stat is 144 bytes with st_blocks at offset 64 on both x86_64 and aarch64. */
+  private static final int STAT_SIZE = 144;
+  private static final long ST_BLOCKS_OFFSET = 64;
   private static final MethodHandle STRERROR =
       LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -155,6 +159,21 @@ final class NativeFs {
       times.setAtIndex(JAVA_LONG, 3, nanos);
       int rc = (int) UTIMENSAT.invokeExact(err, AT_FDCWD, cstr(arena, path), times, AT_SYMLINK_NOFOLLOW);
       check(rc, err, "utimensat", path);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** Bytes the path occupies in allocated 512-byte blocks, as du counts them (a symlink itself). */
+  static long allocatedBytes(Path path) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = arena.allocate(CALL_STATE);
+      MemorySegment st = arena.allocate(STAT_SIZE, 8);
+      int rc = (int) LSTAT.invokeExact(err, cstr(arena, path), st);
+      check(rc, err, "lstat", path);
+      return st.get(JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
     } catch (IOException | RuntimeException e) {
       throw e;
     } catch (Throwable t) {
