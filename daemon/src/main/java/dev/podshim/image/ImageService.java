@@ -35,6 +35,7 @@ public final class ImageService {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
+  private final Manifests.Platform platform;
   private final ContentStore content;
   private final LayerStore layers;
   private final ImageIndex index;
@@ -52,6 +53,7 @@ public final class ImageService {
   private ImageService(Path stateRoot, RegistryConfig registry, RegistryClient client, Manifests.Platform platform)
       throws IOException {
     this.dir = stateRoot.resolve("images");
+    this.platform = platform;
     Files.createDirectories(dir);
     this.content = new ContentStore(dir);
     this.layers = new LayerStore(dir);
@@ -193,6 +195,28 @@ public final class ImageService {
       return after.get(pulled.id());
     } finally {
       storeLock.unlock();
+    }
+  }
+
+  /**
+   * Imports an OCI image layout archive or a docker save archive (plain or gzip); returns each
+   * image's names and id. Errors are CriExceptions like a pull's.
+   */
+  public List<String> importArchive(Path archive) {
+    try {
+      List<String> out = new ArrayList<>();
+      for (ArchiveImporter.Imported i : new ArchiveImporter(this, platform).importArchive(archive)) {
+        LOG.atInfo().addKeyValue("archive", archive).addKeyValue("image_id", i.id()).addKeyValue("names", i.names())
+            .log("imported image");
+        out.add(i.id() + (i.names().isEmpty() ? "" : " " + String.join(" ", i.names())));
+      }
+      return out;
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw CriException.notFound("import " + archive + ": no such file");
+    } catch (BadLayerException | DigestMismatchException e) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION, "import " + archive + ": " + e.getMessage(), e);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CriException(CriException.Kind.INVALID_ARGUMENT, "import " + archive + ": " + e.getMessage(), e);
     }
   }
 
