@@ -282,6 +282,32 @@ class ImagePullTest {
   }
 
   @Test
+  void interruptedDownloadLeavesNoPartialBlobAndTheNextPullCompletes() throws Exception {
+    TestTar big = new TestTar();
+    byte[] noise = new byte[512 * 1024];
+    new java.util.Random(7).nextBytes(noise);
+    big.file("noise", noise, 0644, 0, 0);
+    TestImage image = TestImage.builder().layer(big).build();
+    registry.push("test/cut", "v1", image);
+    try (RegistryProxy proxy = new RegistryProxy(registry.base())) {
+      proxy.truncateDigest = image.layers.getFirst().digest().toString();
+      ImageService images = service();
+      ImageReference ref = ImageReference.parse(proxy.host() + "/test/cut:v1");
+
+      assertThatThrownBy(() -> images.pull(ref, PullAuth.NONE))
+          .isInstanceOfSatisfying(CriException.class, e -> assertThat(e.kind()).isEqualTo(CriException.Kind.UNAVAILABLE));
+      assertThat(images.content().has(image.layers.getFirst().digest())).isFalse();
+      try (Stream<Path> ingest = Files.list(root.resolve("images/ingest"))) {
+        assertThat(ingest).isEmpty();
+      }
+      assertThat(images.list("")).isEmpty();
+
+      proxy.truncateDigest = null;
+      assertThat(images.pull(ref, PullAuth.NONE)).isEqualTo(image.id().toString());
+    }
+  }
+
+  @Test
   void layerEscapingItsRootIsRefused() throws Exception {
     TestImage dotdot = TestImage.builder().layer(new TestTar().file("../../etc/x", "owned")).build();
     TestImage absLink = TestImage.builder().layer(new TestTar().symlink("evil", "/etc").file("evil/x", "owned")).build();

@@ -40,6 +40,7 @@ final class RegistryProxy implements AutoCloseable {
   volatile @Nullable String tokenPassword;
   volatile boolean redirectBlobs;
   volatile @Nullable String corruptDigest;
+  volatile @Nullable String truncateDigest;
   volatile long delayBlobMillis;
 
   RegistryProxy(String upstreamBase) throws IOException {
@@ -132,6 +133,8 @@ final class RegistryProxy implements AutoCloseable {
     });
     String corrupt = corruptDigest;
     boolean mangle = corrupt != null && path.endsWith("/blobs/" + corrupt) && ex.getRequestMethod().equals("GET");
+    String truncate = truncateDigest;
+    boolean cut = truncate != null && path.endsWith("/blobs/" + truncate) && ex.getRequestMethod().equals("GET");
     long length = r.headers().firstValueAsLong("Content-Length").orElse(0);
     if (ex.getRequestMethod().equals("HEAD")) {
       ex.sendResponseHeaders(r.statusCode(), -1);
@@ -156,6 +159,10 @@ final class RegistryProxy implements AutoCloseable {
           }
         }
         out.write(buf, 0, n);
+        if (cut) {
+          out.flush();
+          throw new IOException("connection cut by the test proxy"); // the client sees a short body
+        }
       }
     }
   }
