@@ -63,6 +63,7 @@ public final class Snapshots {
               + " is not unpacked; pull the image again");
         }
       }
+      unmountAll(rootfs); // a stale snapshot: never delete through a live mount
       LayerUnpacker.deleteTree(snap);
       Files.createDirectories(snap);
       cleanup.push("remove " + snap, () -> LayerUnpacker.deleteTree(snap));
@@ -101,15 +102,21 @@ public final class Snapshots {
     Path snap = dir.resolve(key);
     storeLock.lock();
     try {
-      Path rootfs = snap.resolve("rootfs");
-      while (Files.exists(rootfs) && Mounts.isMountPoint(rootfs)) {
-        Mounts.unmount(rootfs);
-      }
+      unmountAll(snap.resolve("rootfs"));
       LayerUnpacker.deleteTree(snap);
     } catch (IOException e) {
       throw CriException.internal("release snapshot " + key + ": " + e.getMessage(), e);
     } finally {
       storeLock.unlock();
+    }
+  }
+
+  private static void unmountAll(Path rootfs) throws IOException {
+    for (int i = 0; i < 16 && Files.exists(rootfs) && Mounts.isMountPoint(rootfs); i++) {
+      Mounts.unmount(rootfs);
+    }
+    if (Files.exists(rootfs) && Mounts.isMountPoint(rootfs)) {
+      throw new IOException(rootfs + " is still mounted");
     }
   }
 
