@@ -3,23 +3,84 @@ package dev.podshim.api;
 import dev.podshim.cri.v1.ImageFsInfoRequest;
 import dev.podshim.cri.v1.ImageFsInfoResponse;
 import dev.podshim.cri.v1.ImageServiceGrpc;
+import dev.podshim.cri.v1.ImageStatusRequest;
+import dev.podshim.cri.v1.ImageStatusResponse;
+import dev.podshim.cri.v1.ListImagesRequest;
+import dev.podshim.cri.v1.ListImagesResponse;
+import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.PullImageResponse;
+import dev.podshim.cri.v1.RemoveImageRequest;
+import dev.podshim.cri.v1.RemoveImageResponse;
+import dev.podshim.config.RegistryConfig;
 import dev.podshim.image.ImageFilesystem;
+import dev.podshim.image.ImageService;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The CRI ImageService. It only routes; methods not listed here belong to the image work still
- * to come and are answered UNIMPLEMENTED, naming what is missing, by transport's Planned.
+ * The CRI ImageService. It only routes: each method hands its request to its handler.
+ * StreamImages is not implemented yet and is answered UNIMPLEMENTED by transport's Planned.
  */
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
   private final ImageFsInfoHandler imageFsInfo;
+  private final PullImageHandler pullImage;
+  private final ImageStatusHandler imageStatus;
+  private final ListImagesHandler listImages;
+  private final RemoveImageHandler removeImage;
 
-  public ImageServiceImpl(ImageFilesystem images) {
-    this.imageFsInfo = new ImageFsInfoHandler(images);
+  /**
+   * Transitional: opens the image store under the state root that holds {@code fs}, without
+   * registry settings, for wiring that predates {@link ImageService}. Delete once Daemon passes
+   * its ImageService.
+   */
+  @Deprecated
+  public ImageServiceImpl(ImageFilesystem fs) {
+    this(openStore(fs));
+  }
+
+  private static ImageService openStore(ImageFilesystem fs) {
+    try {
+      return ImageService.open(fs.dir().toAbsolutePath().getParent(), RegistryConfig.empty());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("open image store " + fs.dir(), e);
+    }
+  }
+
+  public ImageServiceImpl(ImageService images) {
+    this.imageFsInfo = new ImageFsInfoHandler(images.filesystem());
+    this.pullImage = new PullImageHandler(images);
+    this.imageStatus = new ImageStatusHandler(images);
+    this.listImages = new ListImagesHandler(images);
+    this.removeImage = new RemoveImageHandler(images);
+  }
+
+  private static <Q, R> void unary(UnaryHandler<Q, R> handler, Q request, StreamObserver<R> out) {
+    R response = handler.handle(request);
+    out.onNext(response);
+    out.onCompleted();
   }
 
   @Override
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> out) {
-    out.onNext(imageFsInfo.handle(request));
-    out.onCompleted();
+    unary(imageFsInfo, request, out);
+  }
+
+  @Override
+  public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
+    unary(pullImage, request, out);
+  }
+
+  @Override
+  public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> out) {
+    unary(imageStatus, request, out);
+  }
+
+  @Override
+  public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
+    unary(listImages, request, out);
+  }
+
+  @Override
+  public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
+    unary(removeImage, request, out);
   }
 }

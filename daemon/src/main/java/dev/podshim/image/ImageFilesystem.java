@@ -51,7 +51,8 @@ public final class ImageFilesystem {
         }
 
         private void count(Path p) throws IOException {
-          totals[0] += Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).size();
+          // allocated blocks, as du counts them: sparse files and directories included
+          totals[0] += NativeFs.allocatedBytes(p);
           totals[1]++;
         }
       });

@@ -43,11 +43,7 @@ final class Planned implements ServerInterceptor {
       Map.entry("ListMetricDescriptors", STATS),
       Map.entry("ListPodSandboxMetrics", STATS),
       Map.entry("StreamPodSandboxMetrics", STATS),
-      Map.entry("ListImages", IMAGES),
-      Map.entry("StreamImages", IMAGES),
-      Map.entry("ImageStatus", IMAGES),
-      Map.entry("PullImage", IMAGES),
-      Map.entry("RemoveImage", IMAGES));
+      Map.entry("StreamImages", IMAGES));
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,

@@ -1,0 +1,148 @@
+package dev.podshim.image;
+
+import dev.podshim.errors.Cleanup;
+import dev.podshim.errors.CriException;
+import dev.podshim.os.Mounts;
+import dev.podshim.store.StateFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * Container root file systems: an overlayfs whose lower dirs are the image's unpacked layers
+ * (shared, read-only) and whose upper and work dirs belong to the container, under
+ * {@code images/snapshots/<key>/}. A snapshot holds its layers against garbage collection until
+ * it is released, even if its image is removed meanwhile.
+ */
+public final class Snapshots {
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  /** The kernel copies mount options into one page. */
+  private static final int MAX_MOUNT_DATA = 4095;
+
+  private final Path dir;
+  private final ImageService images;
+  private final ReentrantLock storeLock;
+
+  /** What {@code snapshot.json} keeps: the image and the layers it stacks, bottom first. */
+  record Meta(String imageId, List<String> chainIds) {}
+
+  Snapshots(Path dir, ImageService images, ReentrantLock storeLock) {
+    this.dir = dir;
+    this.images = images;
+    this.storeLock = storeLock;
+  }
+
+  /**
+   * Mounts a rootfs for {@code key} from the image {@code imageId} (id, tag or digest) and returns
+   * its path. Preparing a key that is already mounted returns the same rootfs. NOT_FOUND when the
+   * image is unknown; INVALID_ARGUMENT for a bad key.
+   */
+  public Path prepare(String imageId, String key) {
+    if (!KEY.matcher(key).matches()) {
+      throw CriException.invalidArgument("snapshot key \"" + key + "\": expected [A-Za-z0-9_.-], at most 128 characters");
+    }
+    Path snap = dir.resolve(key);
+    Path rootfs = snap.resolve("rootfs");
+    storeLock.lock();
+    try (Cleanup cleanup = new Cleanup("prepare snapshot " + key)) {
+      if (Files.exists(snap.resolve("snapshot.json")) && Mounts.isMountPoint(rootfs)) {
+        return rootfs;
+      }
+      List<Digest> chain = images.chainIds(imageId)
+          .orElseThrow(() -> CriException.notFound("image " + imageId + " not found"));
+      for (Digest c : chain) {
+        if (!images.hasLayer(c)) {
+          throw new CriException(CriException.Kind.FAILED_PRECONDITION, "image " + imageId + ": layer " + c
+              + " is not unpacked; pull the image again");
+        }
+      }
+      unmountAll(rootfs); // a stale snapshot: never delete through a live mount
+      LayerUnpacker.deleteTree(snap);
+      Files.createDirectories(snap);
+      cleanup.push("remove " + snap, () -> LayerUnpacker.deleteTree(snap));
+      Path upper = Files.createDirectories(snap.resolve("upper"));
+      Path work = Files.createDirectories(snap.resolve("work"));
+      Files.createDirectories(rootfs);
+      StateFile.write(snap.resolve("snapshot.json"), new Meta(imageId, chain.stream().map(Digest::toString).toList()));
+      List<String> lowers = new ArrayList<>();
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        lowers.add(images.layerPath(chain.get(i)).toString());
+      }
+      if (lowers.isEmpty()) {
+        lowers.add(Files.createDirectories(snap.resolve("empty")).toString());
+      }
+      String data = "lowerdir=" + String.join(":", lowers) + ",upperdir=" + upper + ",workdir=" + work
+          + (Files.exists(Path.of("/sys/module/overlay/parameters/index")) ? ",index=off" : "");
+      if (data.length() > MAX_MOUNT_DATA) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key + ": image "
+            + imageId + " has too many layers (" + chain.size() + ") for one overlay mount option page");
+      }
+      NativeFs.mount("overlay", rootfs, "overlay", 0, data);
+      cleanup.commit();
+      return rootfs;
+    } catch (IOException e) {
+      throw CriException.internal("prepare snapshot " + key + ": " + e.getMessage(), e);
+    } finally {
+      storeLock.unlock();
+    }
+  }
+
+  /** Unmounts and deletes a snapshot; releasing an unknown key succeeds. */
+  public void release(String key) {
+    if (!KEY.matcher(key).matches()) {
+      return;
+    }
+    Path snap = dir.resolve(key);
+    storeLock.lock();
+    try {
+      unmountAll(snap.resolve("rootfs"));
+      LayerUnpacker.deleteTree(snap);
+    } catch (IOException e) {
+      throw CriException.internal("release snapshot " + key + ": " + e.getMessage(), e);
+    } finally {
+      storeLock.unlock();
+    }
+  }
+
+  private static void unmountAll(Path rootfs) throws IOException {
+    for (int i = 0; i < 16 && Files.exists(rootfs) && Mounts.isMountPoint(rootfs); i++) {
+      Mounts.unmount(rootfs);
+    }
+    if (Files.exists(rootfs) && Mounts.isMountPoint(rootfs)) {
+      throw new IOException(rootfs + " is still mounted");
+    }
+  }
+
+  /** Whether a snapshot exists for the key. */
+  public boolean exists(String key) {
+    return KEY.matcher(key).matches() && Files.exists(dir.resolve(key).resolve("snapshot.json"));
+  }
+
+  /** Chain ids every existing snapshot stacks, kept by garbage collection. */
+  Set<Digest> chainIdsInUse() {
+    Set<Digest> out = new HashSet<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (var entries = Files.list(dir)) {
+      for (Path snap : (Iterable<Path>) entries::iterator) {
+        Path meta = snap.resolve("snapshot.json");
+        if (Files.exists(meta)) {
+          for (String c : StateFile.read(meta, Meta.class).chainIds()) {
+            out.add(Digest.parse(c));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("list snapshots in " + dir, e);
+    }
+    return out;
+  }
+}
