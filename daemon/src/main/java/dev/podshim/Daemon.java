@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.podshim.api.ImageServiceImpl;
 import dev.podshim.api.RuntimeServiceImpl;
-import dev.podshim.image.ImageFilesystem;
+import dev.podshim.image.ImageService;
 import dev.podshim.config.DaemonConfig;
 import dev.podshim.metrics.MetricsServer;
 import dev.podshim.metrics.ProcessMetrics;
@@ -68,6 +68,8 @@ public final class Daemon implements AutoCloseable {
     network = PodNetwork.create(config, registry);
     sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary, network);
 
+    ImageService images = ImageService.open(root, config.registry());
+    images.metrics().bindTo(registry);
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);
     if (!config.metricsAddress().isEmpty()) {
@@ -76,7 +78,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     grpc = new GrpcServer(config.socket(),
-        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl(new ImageFilesystem(root))),
+        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl(images)),
         gate, registry);
     grpc.start();
     LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)

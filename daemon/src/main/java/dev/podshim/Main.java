@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.podshim.config.ConfigException;
 import dev.podshim.config.ConfigLoader;
 import dev.podshim.config.DaemonConfig;
+import dev.podshim.image.ImagesCommand;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +19,10 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     List<String> argv = Arrays.asList(args);
+    if (!argv.isEmpty() && argv.getFirst().equals("images")) {
+      System.exit(images(argv.subList(1, argv.size())));
+      return;
+    }
     if (argv.contains("--version") || argv.contains("-v")) {
       System.out.println("podshimd " + Version.current());
       return;
@@ -52,6 +57,18 @@ public final class Main {
     log.info("signal received; shutting down");
     daemon.close();
     System.exit(0);
+  }
+
+  /** {@code podshimd [flags] images import|list|remove ...}: the image store without a daemon. */
+  private static int images(List<String> rest) {
+    int operand = ImagesCommand.firstOperand(rest);
+    try {
+      DaemonConfig config = new ConfigLoader().load(rest.subList(0, operand));
+      return ImagesCommand.run(rest.subList(operand, rest.size()), config);
+    } catch (ConfigException e) {
+      System.err.println("podshimd: " + e.getMessage());
+      return 2;
+    }
   }
 
   private static void setLogLevel(String level) {

@@ -12,7 +12,6 @@ import dev.podshim.cri.v1.PullImageResponse;
 import dev.podshim.cri.v1.RemoveImageRequest;
 import dev.podshim.cri.v1.RemoveImageResponse;
 import dev.podshim.config.RegistryConfig;
-import dev.podshim.image.ImageFilesystem;
 import dev.podshim.image.ImageService;
 import io.grpc.stub.StreamObserver;
 
@@ -32,18 +31,6 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
    * registry settings, for wiring that predates {@link ImageService}. Delete once Daemon passes
    * its ImageService.
    */
-  @Deprecated
-  public ImageServiceImpl(ImageFilesystem fs) {
-    this(openStore(fs));
-  }
-
-  private static ImageService openStore(ImageFilesystem fs) {
-    try {
-      return ImageService.open(fs.dir().toAbsolutePath().getParent(), RegistryConfig.empty());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("open image store " + fs.dir(), e);
-    }
-  }
 
   public ImageServiceImpl(ImageService images) {
     this.imageFsInfo = new ImageFsInfoHandler(images.filesystem());

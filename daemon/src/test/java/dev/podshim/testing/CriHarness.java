@@ -5,7 +5,6 @@ import dev.podshim.api.RuntimeServiceImpl;
 import dev.podshim.config.DaemonConfig;
 import dev.podshim.cri.v1.ImageServiceGrpc;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
-import dev.podshim.image.ImageFilesystem;
 import dev.podshim.network.PodNetwork;
 import dev.podshim.os.ExitWatcher;
 import dev.podshim.os.Prctl;
@@ -59,7 +58,7 @@ public final class CriHarness implements AutoCloseable {
     sandboxes.recover(pause.getParent());
     List<BindableService> services = List.of(
         new RuntimeServiceImpl("test", config, network, sandboxes),
-        new ImageServiceImpl(new ImageFilesystem(root)));
+        new ImageServiceImpl(dev.podshim.image.ImageService.open(root, config.registry())));
     String name = "cri-" + UUID.randomUUID();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
     GrpcServer.configure(builder, services, gate, registry);
