@@ -39,7 +39,11 @@ public record RegistryConfig(
     List<String> pinnedImages) {
 
   /** Credentials for one registry: a user name and password, or an identity (refresh) token. */
-  public record Credentials(String username, String password, String identityToken) {
+  public record Credentials(
+      String username,
+      // never shown: verbose Status serialises the config
+      @com.fasterxml.jackson.annotation.JsonIgnore String password,
+      @com.fasterxml.jackson.annotation.JsonIgnore String identityToken) {
     public Credentials {
       java.util.Objects.requireNonNull(username, "username");
       java.util.Objects.requireNonNull(password, "password");

@@ -165,7 +165,9 @@ class PauseLauncherTest {
     List<Long> orphans = pids(Files.readString(children));
     assertThat(orphans).hasSize(5);
     for (long orphan : orphans) {
-      assertThat(Path.of("/proc", Long.toString(orphan), "comm")).hasContent("sleep");
+      // a forked child runs as "sh" until its exec of sleep
+      TestSupport.await("orphan " + orphan + " to exec sleep",
+          () -> readOrEmpty(Path.of("/proc", Long.toString(orphan), "comm")).strip().equals("sleep"));
     }
 
     // Killed together, their SIGCHLDs coalesce: the reaping loop must still get every one.
