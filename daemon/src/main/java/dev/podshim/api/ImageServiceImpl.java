@@ -26,12 +26,6 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
   private final ListImagesHandler listImages;
   private final RemoveImageHandler removeImage;
 
-  /**
-   * Transitional: opens the image store under the state root that holds {@code fs}, without
-   * registry settings, for wiring that predates {@link ImageService}. Delete once Daemon passes
-   * its ImageService.
-   */
-
   public ImageServiceImpl(ImageService images) {
     this.imageFsInfo = new ImageFsInfoHandler(images.filesystem());
     this.pullImage = new PullImageHandler(images);
@@ -40,34 +34,28 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     this.removeImage = new RemoveImageHandler(images);
   }
 
-  private static <Q, R> void unary(UnaryHandler<Q, R> handler, Q request, StreamObserver<R> out) {
-    R response = handler.handle(request);
-    out.onNext(response);
-    out.onCompleted();
-  }
-
   @Override
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> out) {
-    unary(imageFsInfo, request, out);
+    imageFsInfo.respond(request, out);
   }
 
   @Override
   public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
-    unary(pullImage, request, out);
+    pullImage.respond(request, out);
   }
 
   @Override
   public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> out) {
-    unary(imageStatus, request, out);
+    imageStatus.respond(request, out);
   }
 
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
-    unary(listImages, request, out);
+    listImages.respond(request, out);
   }
 
   @Override
   public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
-    unary(removeImage, request, out);
+    removeImage.respond(request, out);
   }
 }

@@ -51,54 +51,48 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.listPodSandbox = new ListPodSandboxHandler(sandboxes);
   }
 
-  private static <Q, R> void unary(UnaryHandler<Q, R> handler, Q request, StreamObserver<R> out) {
-    R response = handler.handle(request);
-    out.onNext(response);
-    out.onCompleted();
-  }
-
   @Override
   public void version(VersionRequest request, StreamObserver<VersionResponse> out) {
-    unary(version, request, out);
+    version.respond(request, out);
   }
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-    unary(status, request, out);
+    status.respond(request, out);
   }
 
   @Override
   public void runtimeConfig(RuntimeConfigRequest request, StreamObserver<RuntimeConfigResponse> out) {
-    unary(runtimeConfig, request, out);
+    runtimeConfig.respond(request, out);
   }
 
   @Override
   public void updateRuntimeConfig(UpdateRuntimeConfigRequest request, StreamObserver<UpdateRuntimeConfigResponse> out) {
-    unary(updateRuntimeConfig, request, out);
+    updateRuntimeConfig.respond(request, out);
   }
 
   @Override
   public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
-    unary(runPodSandbox, request, out);
+    runPodSandbox.respond(request, out);
   }
 
   @Override
   public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
-    unary(stopPodSandbox, request, out);
+    stopPodSandbox.respond(request, out);
   }
 
   @Override
   public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
-    unary(removePodSandbox, request, out);
+    removePodSandbox.respond(request, out);
   }
 
   @Override
   public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
-    unary(podSandboxStatus, request, out);
+    podSandboxStatus.respond(request, out);
   }
 
   @Override
   public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> out) {
-    unary(listPodSandbox, request, out);
+    listPodSandbox.respond(request, out);
   }
 }
