@@ -3,6 +3,7 @@ package dev.podshim.os;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -12,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The libc functions this package calls, each looked up and bound once. Every method takes as
@@ -20,6 +22,9 @@ import java.lang.invoke.VarHandle;
  *
  * <p>The methods return what libc returns (-1 on failure); turning that into an {@link
  * OsException} is the caller's job, because only the caller knows what to name in the message.
+ *
+ * <p>The posix_spawn family is the exception: those functions return an error number instead of
+ * setting errno, so they are bound without an errno slot.
  */
 final class Libc {
 
@@ -32,6 +37,7 @@ final class Libc {
   static final int EAGAIN = 11;
   static final int EINVAL = 22;
   static final int EAFNOSUPPORT = 97;
+  static final int ETIMEDOUT = 110;
 
   // Syscall numbers of calls older glibc (before 2.36) has no wrapper for. Since Linux 5.1
   // new syscalls get one number on every architecture.
@@ -85,6 +91,38 @@ final class Libc {
       errnoCapturing("sendto",
           FunctionDescriptor.of(
               JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle PIPE2 =
+      errnoCapturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle KILL =
+      errnoCapturing("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle POSIX_SPAWN =
+      plain("posix_spawn",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+  private static final MethodHandle SPAWN_FILE_ACTIONS_INIT =
+      plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SPAWN_FILE_ACTIONS_DESTROY =
+      plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDOPEN =
+      plain("posix_spawn_file_actions_addopen",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDDUP2 =
+      plain("posix_spawn_file_actions_adddup2",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  // glibc 2.34+; without it the child inherits the JVM's fds that lack O_CLOEXEC.
+  private static final @Nullable MethodHandle SPAWN_FILE_ACTIONS_ADDCLOSEFROM =
+      LINKER.defaultLookup().find("posix_spawn_file_actions_addclosefrom_np")
+          .map(f -> LINKER.downcallHandle(f, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)))
+          .orElse(null);
+  private static final MethodHandle SPAWNATTR_INIT =
+      plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SPAWNATTR_DESTROY =
+      plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SPAWNATTR_SETFLAGS =
+      plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+  private static final MethodHandle SPAWNATTR_SETSIGMASK =
+      plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle SPAWNATTR_SETSIGDEFAULT =
+      plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   // strerrordesc_np (glibc 2.32+) is never translated: messages stay the same in every locale.
   private static final MethodHandle STRERROR = LINKER.downcallHandle(
       LINKER.defaultLookup().find("strerrordesc_np").orElseGet(() -> find("strerror")),
@@ -246,6 +284,123 @@ final class Libc {
     }
   }
 
+  static int pipe2(MemorySegment err, MemorySegment fds, int flags) {
+    try {
+      return (int) PIPE2.invokeExact(err, fds, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int kill(MemorySegment err, int pid, int sig) {
+    try {
+      return (int) KILL.invokeExact(err, pid, sig);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** Returns 0 or an error number; the new pid is stored at {@code pid}. */
+  static int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment fileActions,
+      MemorySegment attr, MemorySegment argv, MemorySegment envp) {
+    try {
+      return (int) POSIX_SPAWN.invokeExact(pid, path, fileActions, attr, argv, envp);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnFileActionsInit(MemorySegment actions) {
+    try {
+      return (int) SPAWN_FILE_ACTIONS_INIT.invokeExact(actions);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnFileActionsDestroy(MemorySegment actions) {
+    try {
+      return (int) SPAWN_FILE_ACTIONS_DESTROY.invokeExact(actions);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnFileActionsAddopen(
+      MemorySegment actions, int fd, MemorySegment path, int flags, int mode) {
+    try {
+      return (int) SPAWN_FILE_ACTIONS_ADDOPEN.invokeExact(actions, fd, path, flags, mode);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnFileActionsAdddup2(MemorySegment actions, int fd, int newFd) {
+    try {
+      return (int) SPAWN_FILE_ACTIONS_ADDDUP2.invokeExact(actions, fd, newFd);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** Whether {@link #posixSpawnFileActionsAddclosefrom} is available (glibc 2.34+). */
+  static boolean hasPosixSpawnFileActionsAddclosefrom() {
+    return SPAWN_FILE_ACTIONS_ADDCLOSEFROM != null;
+  }
+
+  static int posixSpawnFileActionsAddclosefrom(MemorySegment actions, int from) {
+    MethodHandle handle = SPAWN_FILE_ACTIONS_ADDCLOSEFROM;
+    if (handle == null) {
+      throw new UnsupportedOperationException(
+          "libc has no posix_spawn_file_actions_addclosefrom_np");
+    }
+    try {
+      return (int) handle.invokeExact(actions, from);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnattrInit(MemorySegment attr) {
+    try {
+      return (int) SPAWNATTR_INIT.invokeExact(attr);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnattrDestroy(MemorySegment attr) {
+    try {
+      return (int) SPAWNATTR_DESTROY.invokeExact(attr);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnattrSetflags(MemorySegment attr, short flags) {
+    try {
+      return (int) SPAWNATTR_SETFLAGS.invokeExact(attr, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnattrSetsigmask(MemorySegment attr, MemorySegment mask) {
+    try {
+      return (int) SPAWNATTR_SETSIGMASK.invokeExact(attr, mask);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnattrSetsigdefault(MemorySegment attr, MemorySegment signals) {
+    try {
+      return (int) SPAWNATTR_SETSIGDEFAULT.invokeExact(attr, signals);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
   /** Closes {@code fd} ignoring errors: for cleanup paths that already have a failure to report. */
   static void closeQuietly(int fd) {
     try (Arena arena = Arena.ofConfined()) {
@@ -259,6 +414,11 @@ final class Libc {
     all[0] = Linker.Option.captureCallState("errno");
     System.arraycopy(options, 0, all, 1, options.length);
     return LINKER.downcallHandle(find(name), descriptor, all);
+  }
+
+  // For functions that report failure by their return value and leave errno alone.
+  private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+    return LINKER.downcallHandle(find(name), descriptor);
   }
 
   private static MemorySegment find(String name) {

@@ -1,16 +1,14 @@
 package dev.podshim.sandbox;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.CriException.Kind;
+import dev.podshim.os.OsException;
 import dev.podshim.os.ProcStat;
-import java.io.BufferedReader;
-import java.io.File;
+import dev.podshim.os.Spawn;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -27,7 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,37 +57,34 @@ public final class PauseLauncher {
     requireNonNull(spec, "spec");
     List<String> command = command(spec);
     log.debug("start pause: {}", command);
-    Process process;
+    Spawn.Result result;
     try {
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      // Lives as long as the pod: keep the daemon's environment out of it.
-      builder.environment().clear();
-      process = builder.start();
-    } catch (IOException e) {
+      // Lives as long as the pod: Spawn keeps the daemon's environment and fds out of it. A
+      // pause that hangs is killed, so that nothing is left behind.
+      result = Spawn.run(command, START_TIMEOUT);
+    } catch (OsException e) {
+      if (e.errno() == OsException.ETIMEDOUT) {
+        throw CriException.internal(
+            "start pause: no answer within " + START_TIMEOUT.toSeconds() + "s, killed", e);
+      }
+      throw CriException.internal("start pause: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
       throw CriException.internal("start pause: " + e.getMessage(), e);
     }
-    try {
-      awaitExit(process);
-      int status = process.exitValue();
-      if (status != 0) {
-        String reason = stderrLine(process, status);
-        if (status == EXIT_SYSCTL) {
-          throw new CriException(Kind.INVALID_ARGUMENT, reason);
-        }
-        throw CriException.internal("start pause: " + reason, null);
+    int status = result.exitStatus();
+    if (status != 0) {
+      String reason = stderrLine(result.stderr(), status);
+      if (status == EXIT_SYSCTL) {
+        throw new CriException(Kind.INVALID_ARGUMENT, reason);
       }
-      long pid = readPid(process);
-      OptionalLong startTime = ProcStat.startTime(pid);
-      if (startTime.isEmpty()) {
-        throw CriException.internal("start pause: process " + pid + " exited at once", null);
-      }
-      return new PauseProcess(pid, startTime.getAsLong());
-    } finally {
-      // Our read ends only: the long-lived process has its stdio on /dev/null.
-      closeQuietly(process.getInputStream());
-      closeQuietly(process.getErrorStream());
+      throw CriException.internal("start pause: " + reason, null);
     }
+    long pid = readPid(result.stdout());
+    OptionalLong startTime = ProcStat.startTime(pid);
+    if (startTime.isEmpty()) {
+      throw CriException.internal("start pause: process " + pid + " exited at once", null);
+    }
+    return new PauseProcess(pid, startTime.getAsLong());
   }
 
   /**
@@ -172,31 +167,8 @@ public final class PauseLauncher {
     return command;
   }
 
-  // pause only runs briefly; one that hangs is killed so that nothing is left behind.
-  private static void awaitExit(Process process) {
-    try {
-      if (process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return;
-      }
-      process.destroyForcibly();
-      process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      throw CriException.internal(
-          "start pause: no answer within " + START_TIMEOUT.toSeconds() + "s, killed", null);
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw CriException.internal("start pause: interrupted", e);
-    }
-  }
-
-  private static String stderrLine(Process process, int status) {
-    String text;
-    try {
-      // pause has exited before forking, so nothing else holds the pipe: this reaches EOF.
-      text = new String(process.getErrorStream().readAllBytes(), UTF_8).strip();
-    } catch (IOException e) {
-      text = "";
-    }
+  private static String stderrLine(String stderr, int status) {
+    String text = stderr.strip();
     if (text.isEmpty()) {
       return "exited with status " + status;
     }
@@ -204,14 +176,9 @@ public final class PauseLauncher {
     return line.startsWith(STDERR_PREFIX) ? line.substring(STDERR_PREFIX.length()) : line;
   }
 
-  private static long readPid(Process process) {
-    String line;
-    try {
-      // One line, not EOF: the long-lived process lets go of stdout only once it has started.
-      line = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8)).readLine();
-    } catch (IOException e) {
-      throw CriException.internal("start pause: read pid: " + e.getMessage(), e);
-    }
+  private static long readPid(String stdout) {
+    // Spawn returned at EOF: the long-lived process lets go of stdout only once it has started.
+    @Nullable String line = stdout.lines().findFirst().orElse(null);
     try {
       long pid = Long.parseLong(line == null ? "" : line.strip());
       if (pid > 0) {
@@ -241,14 +208,6 @@ public final class PauseLauncher {
       return MessageDigest.getInstance("SHA-256").digest(data);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // only our end of a pipe
     }
   }
 }

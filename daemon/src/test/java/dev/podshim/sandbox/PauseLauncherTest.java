@@ -255,7 +255,24 @@ class PauseLauncherTest {
     assertThatThrownBy(() -> missing.launch(nothing))
         .isInstanceOfSatisfying(CriException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INTERNAL))
-        .hasMessageStartingWith("start pause: ");
+        .hasMessage("start pause: posix_spawn " + dir.resolve("no-such-pause")
+            + ": No such file or directory");
+  }
+
+  @Test
+  void startsPauseCleanAndReapsItsLauncher() throws IOException {
+    PauseProcess pause = launch(new PauseSpec(true, false, false, false, null, Map.of()));
+    String pid = Long.toString(pause.pid());
+
+    assertThat(Files.readAllBytes(Path.of("/proc", pid, "environ"))).as("environment").isEmpty();
+    assertThat(Files.readSymbolicLink(Path.of("/proc", pid, "fd", "0")))
+        .isEqualTo(Path.of("/dev/null"));
+    // Nothing of the JVM's mask (its threads block SIGQUIT). pause's own SIGINT, SIGTERM and
+    // SIGCHLD do not show either: sigwaitinfo unblocks what it waits for while it waits.
+    assertThat(status(pause.pid(), "SigBlk")).isEqualTo("0000000000000000");
+    assertThat(status(pause.pid(), "SigIgn")).isEqualTo("0000000000000000");
+    // The pause that forked it has exited and was reaped: no zombie child of ours is left.
+    assertThat(zombieChildren()).isEmpty();
   }
 
   @Test
@@ -296,6 +313,21 @@ class PauseLauncherTest {
         .map(line -> line.substring(field.length() + 1).strip())
         .findFirst()
         .orElseThrow(() -> new AssertionError("no " + field + " in status of " + pid));
+  }
+
+  private static List<Long> zombieChildren() throws IOException {
+    List<Long> zombies = new ArrayList<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : tasks.toList()) {
+        for (long child : pids(readOrEmpty(task.resolve("children")))) {
+          String stat = readOrEmpty(Path.of("/proc", Long.toString(child), "stat"));
+          if (stat.startsWith("Z", stat.lastIndexOf(')') + 2)) {
+            zombies.add(child);
+          }
+        }
+      }
+    }
+    return zombies;
   }
 
   private static List<Long> pids(String text) {
