@@ -18,16 +18,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The CRI endpoint: grpc-java on a Netty epoll unix socket (0660), with the health and
- * reflection services. Calls run on virtual threads, so a handler may block on the OS.
+ * reflection services. Calls run on platform threads: handlers block in native calls (spawning
+ * pause, CNI plugins, mounts), which would hold one of the few carriers of a virtual thread.
  */
 public final class GrpcServer {
   /** kubelet sends large ListContainers answers and exec payloads; containerd allows 16 MiB. */
   private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /** Far above what kubelet sends at once; a flood beyond it is refused instead of exhausting threads. */
+  private static final int MAX_CONCURRENT_CALLS = 256;
 
   private final Path socket;
   private final Server server;
@@ -40,7 +42,8 @@ public final class GrpcServer {
     this.socket = socket;
     this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-    this.executor = Executors.newVirtualThreadPerTaskExecutor();
+    this.executor = new java.util.concurrent.ThreadPoolExecutor(0, MAX_CONCURRENT_CALLS, 60, TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().daemon().name("cri-", 0).factory());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
