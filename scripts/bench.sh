@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Sandbox benchmark: RunPodSandbox/Stop/Remove latency (host and pod network) against a real
-# podshimd process, pause RSS/PSS, daemon RSS with 0 and N sandboxes. The daemon runs with the
-# production JVM flags. Report: daemon/target/bench/sandbox-report.md
+# Benchmarks, side by side in one run:
+#  - sandboxes: RunPodSandbox/Stop/Remove latency (host and pod network) against a real podshimd
+#    process with the production JVM flags, pause RSS/PSS, daemon RSS with 0 and N sandboxes
+#    (report: daemon/target/bench/sandbox-report.md);
+#  - images: pull + unpack of a ~100 MB image from a local registry vs `skopeo copy` of the same
+#    image (report: daemon/target/pull-benchmark.txt).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh run
+scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest=SandboxBenchmark -Dpodshim.excludedGroups= -Dgroups=bench \
-  -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark' -Dpodshim.excludedGroups= \
+  -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
+echo
+cat daemon/target/pull-benchmark.txt

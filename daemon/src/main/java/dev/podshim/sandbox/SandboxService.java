@@ -129,9 +129,6 @@ public final class SandboxService {
         Pidfd pidfd = Pidfd.open(pause.pid());
         supervisor.watch(sandbox, pidfd);
         cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
-        // one write records both; a crash before it is undone by recovery: the pause binary
-        // scan kills the unclaimed pause and the leaf cgroup is derived from meta.json
-        sandbox.updateStatus(s -> s.withCgroupDirs(cgroupDirs).withPause(pause.pid(), pause.startTime()));
 
         cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
         for (Namespace ns : namespacesOf(config)) {
@@ -140,7 +137,11 @@ public final class SandboxService {
         cgroups.attach(cgroupPath, pause.pid());
         networking.attach(sandbox, cleanup);
 
-        sandbox.updateStatus(s -> s.asCreated());
+        // One status write, at the end. A crash before it is undone by recovery, which tears down
+        // every sandbox not marked created: the scan of pause binaries kills the unclaimed pause,
+        // the pins live in the sandbox directory, the leaf cgroup is derived from meta.json, and
+        // network.json says whether CNI ADD started.
+        sandbox.updateStatus(s -> s.withCgroupDirs(cgroupDirs).withPause(pause.pid(), pause.startTime()).asCreated());
         cleanup.commit();
       } finally {
         sandbox.lifecycle().unlock();
