@@ -20,7 +20,7 @@ final class ExceptionMapping implements ServerInterceptor {
       public void onMessage(Q message) {
         try {
           super.onMessage(message);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           close(call, e);
         }
       }
@@ -29,14 +29,15 @@ final class ExceptionMapping implements ServerInterceptor {
       public void onHalfClose() {
         try {
           super.onHalfClose();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           close(call, e);
         }
       }
     };
   }
 
-  private static void close(ServerCall<?, ?> call, RuntimeException e) {
+  /** Errors too (a class that fails to load, say): INTERNAL with the cause beats a bare UNKNOWN. */
+  private static void close(ServerCall<?, ?> call, Throwable e) {
     try {
       call.close(StatusMapper.toStatus(e), new Metadata());
     } catch (IllegalStateException alreadyClosed) {
