@@ -1,5 +1,7 @@
 package dev.podshim.image;
 
+import dev.podshim.os.FileCalls;
+import dev.podshim.os.OsException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -52,7 +54,11 @@ public final class ImageFilesystem {
 
         private void count(Path p) throws IOException {
           // allocated blocks, as du counts them: sparse files and directories included
-          totals[0] += NativeFs.allocatedBytes(p);
+          try {
+            totals[0] += FileCalls.allocatedBytes(p);
+          } catch (OsException e) {
+            throw LayerUnpacker.ioException(e);
+          }
           totals[1]++;
         }
       });

@@ -1,5 +1,7 @@
 package dev.podshim.image;
 
+import dev.podshim.os.FileCalls;
+import dev.podshim.os.OsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,15 +56,27 @@ final class LayerUnpacker {
   static long apply(InputStream tar, Path root) throws IOException {
     LayerUnpacker u = new LayerUnpacker(root);
     TarReader reader = new TarReader(tar);
-    for (TarEntry e = reader.next(); e != null; e = reader.next()) {
-      u.entry(e, reader.content());
-    }
-    // directory times last: creating children changed them
-    for (int i = u.dirTimes.size() - 1; i >= 0; i--) {
-      DirTimes d = u.dirTimes.get(i);
-      NativeFs.lutimes(d.dir(), d.seconds(), d.nanos());
+    try {
+      for (TarEntry e = reader.next(); e != null; e = reader.next()) {
+        u.entry(e, reader.content());
+      }
+      // directory times last: creating children changed them
+      for (int i = u.dirTimes.size() - 1; i >= 0; i--) {
+        DirTimes d = u.dirTimes.get(i);
+        FileCalls.lutimes(d.dir(), d.seconds(), d.nanos());
+      }
+    } catch (OsException e) {
+      throw ioException(e);
     }
     return u.bytes;
+  }
+
+  /**
+   * A failed file system call as the image package reports it: an I/O error naming the call, the
+   * path and errno, e.g. {@code "mknod /…/dev/null: Operation not permitted (errno 1)"}.
+   */
+  static IOException ioException(OsException e) {
+    return new IOException(e.getMessage() + " (errno " + e.errno() + ")", e);
   }
 
   private void entry(TarEntry e, InputStream content) throws IOException {
@@ -78,12 +92,12 @@ final class LayerUnpacker {
     Path parent = resolveParent(e.name(), parts.subList(0, parts.size() - 1));
     if (base.startsWith(WHITEOUT_PREFIX)) {
       if (base.equals(OPAQUE)) {
-        NativeFs.lsetxattr(parent, OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
+        FileCalls.lsetxattr(parent, OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
       } else if (!base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base.length() > WHITEOUT_PREFIX.length()) {
         Path hidden = parent.resolve(base.substring(WHITEOUT_PREFIX.length()));
         removeExisting(hidden);
-        NativeFs.mknod(hidden, NativeFs.S_IFCHR, 0, 0, 0);
-        NativeFs.lchown(hidden, e.uid(), e.gid());
+        FileCalls.mknod(hidden, FileCalls.S_IFCHR, 0, 0, 0);
+        FileCalls.lchown(hidden, e.uid(), e.gid());
       }
       return;
     }
@@ -135,33 +149,33 @@ final class LayerUnpacker {
         Files.createLink(target, source);
         return; // the link shares the source's inode and attributes
       }
-      case TarEntry.CHAR -> NativeFs.mknod(target, NativeFs.S_IFCHR, e.mode(), e.devMajor(), e.devMinor());
-      case TarEntry.BLOCK -> NativeFs.mknod(target, NativeFs.S_IFBLK, e.mode(), e.devMajor(), e.devMinor());
-      case TarEntry.FIFO -> NativeFs.mknod(target, NativeFs.S_IFIFO, e.mode(), 0, 0);
+      case TarEntry.CHAR -> FileCalls.mknod(target, FileCalls.S_IFCHR, e.mode(), e.devMajor(), e.devMinor());
+      case TarEntry.BLOCK -> FileCalls.mknod(target, FileCalls.S_IFBLK, e.mode(), e.devMajor(), e.devMinor());
+      case TarEntry.FIFO -> FileCalls.mknod(target, FileCalls.S_IFIFO, e.mode(), 0, 0);
       default -> {
         LOG.atDebug().addKeyValue("entry", e.name()).log("skipping tar entry of type {}", e.type());
         return;
       }
     }
     attributes(target, e);
-    NativeFs.lutimes(target, e.mtimeSeconds(), e.mtimeNanos());
+    FileCalls.lutimes(target, e.mtimeSeconds(), e.mtimeNanos());
   }
 
   /** Owner, xattrs, then mode (chown clears setuid bits, so mode comes after it). */
   private void attributes(Path p, TarEntry e) throws IOException {
-    NativeFs.lchown(p, e.uid(), e.gid());
+    FileCalls.lchown(p, e.uid(), e.gid());
     for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
       try {
-        NativeFs.lsetxattr(p, x.getKey(), x.getValue());
-      } catch (NativeFs.NativeException ex) {
-        if (ex.errno() != NativeFs.EOPNOTSUPP && ex.errno() != NativeFs.EPERM) {
+        FileCalls.lsetxattr(p, x.getKey(), x.getValue());
+      } catch (OsException ex) {
+        if (ex.errno() != OsException.EOPNOTSUPP && ex.errno() != OsException.EPERM) {
           throw ex;
         }
         LOG.atDebug().addKeyValue("path", p).log("xattr {} not kept: {}", x.getKey(), ex.getMessage());
       }
     }
     if (e.type() != TarEntry.SYMLINK) {
-      NativeFs.chmod(p, e.mode());
+      FileCalls.chmod(p, e.mode());
     }
   }
 

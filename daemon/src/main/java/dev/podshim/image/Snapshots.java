@@ -3,6 +3,7 @@ package dev.podshim.image;
 import dev.podshim.errors.Cleanup;
 import dev.podshim.errors.CriException;
 import dev.podshim.os.Mounts;
+import dev.podshim.os.OsException;
 import dev.podshim.store.StateFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,7 +85,11 @@ public final class Snapshots {
         throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key + ": image "
             + imageId + " has too many layers (" + chain.size() + ") for one overlay mount option page");
       }
-      NativeFs.mount("overlay", rootfs, "overlay", 0, data);
+      try {
+        Mounts.overlay(rootfs, data);
+      } catch (OsException e) {
+        throw LayerUnpacker.ioException(e);
+      }
       cleanup.commit();
       return rootfs;
     } catch (IOException e) {

@@ -36,6 +36,8 @@ final class Libc {
   static final int ECHILD = 10;
   static final int EAGAIN = 11;
   static final int EINVAL = 22;
+  static final int ENODATA = 61;
+  static final int EOPNOTSUPP = 95;
   static final int EAFNOSUPPORT = 97;
   static final int ETIMEDOUT = 110;
 
@@ -52,6 +54,23 @@ final class Libc {
   private static final MethodHandle MOUNT =
       errnoCapturing("mount",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  private static final MethodHandle MKNOD =
+      errnoCapturing("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+  private static final MethodHandle LCHOWN =
+      errnoCapturing("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  private static final MethodHandle CHMOD =
+      errnoCapturing("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle LSETXATTR =
+      errnoCapturing("lsetxattr",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle LGETXATTR =
+      errnoCapturing("lgetxattr",
+          FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+  private static final MethodHandle UTIMENSAT =
+      errnoCapturing("utimensat",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  private static final MethodHandle LSTAT =
+      errnoCapturing("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle UMOUNT2 =
       errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle SYSCALL2 =
@@ -152,10 +171,74 @@ final class Libc {
     }
   }
 
+  /** mount(2) without a file system type or data, as bind mounts need. */
   static int mount(MemorySegment err, MemorySegment source, MemorySegment target, long flags) {
+    return mount(err, source, target, MemorySegment.NULL, flags, MemorySegment.NULL);
+  }
+
+  static int mount(MemorySegment err, MemorySegment source, MemorySegment target,
+      MemorySegment fstype, long flags, MemorySegment data) {
     try {
-      return (int) MOUNT.invokeExact(
-          err, source, target, MemorySegment.NULL, flags, MemorySegment.NULL);
+      return (int) MOUNT.invokeExact(err, source, target, fstype, flags, data);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int mknod(MemorySegment err, MemorySegment path, int mode, long dev) {
+    try {
+      return (int) MKNOD.invokeExact(err, path, mode, dev);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int lchown(MemorySegment err, MemorySegment path, int uid, int gid) {
+    try {
+      return (int) LCHOWN.invokeExact(err, path, uid, gid);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int chmod(MemorySegment err, MemorySegment path, int mode) {
+    try {
+      return (int) CHMOD.invokeExact(err, path, mode);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int lsetxattr(MemorySegment err, MemorySegment path, MemorySegment name,
+      MemorySegment value, long size, int flags) {
+    try {
+      return (int) LSETXATTR.invokeExact(err, path, name, value, size, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long lgetxattr(MemorySegment err, MemorySegment path, MemorySegment name,
+      MemorySegment value, long size) {
+    try {
+      return (long) LGETXATTR.invokeExact(err, path, name, value, size);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int utimensat(MemorySegment err, int dirfd, MemorySegment path, MemorySegment times,
+      int flags) {
+    try {
+      return (int) UTIMENSAT.invokeExact(err, dirfd, path, times, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int lstat(MemorySegment err, MemorySegment path, MemorySegment stat) {
+    try {
+      return (int) LSTAT.invokeExact(err, path, stat);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -13,7 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
-/** Bind mounts, their removal, and whether a path is a mount point (in our mount namespace). */
+/**
+ * Bind mounts, overlay mounts, their removal, and whether a path is a mount point (in our mount
+ * namespace).
+ */
 public final class Mounts {
 
   private static final long MS_BIND = 4096;
@@ -33,6 +36,24 @@ public final class Mounts {
           arena.allocateFrom(target.toString()), MS_BIND);
       if (rc != 0) {
         throw new OsException("mount --bind", source + " on " + target, Libc.errno(err));
+      }
+    }
+  }
+
+  /**
+   * Mounts an overlayfs on {@code target}, which must exist; {@code options} is the option string,
+   * e.g. {@code "lowerdir=/a:/b,upperdir=/u,workdir=/w"}.
+   */
+  public static void overlay(Path target, String options) {
+    requireNonNull(target, "target");
+    requireNonNull(options, "options");
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Libc.errnoSlot(arena);
+      MemorySegment overlay = arena.allocateFrom("overlay");
+      int rc = Libc.mount(err, overlay, arena.allocateFrom(target.toString()), overlay, 0,
+          arena.allocateFrom(options));
+      if (rc != 0) {
+        throw new OsException("mount -t overlay", target.toString(), Libc.errno(err));
       }
     }
   }

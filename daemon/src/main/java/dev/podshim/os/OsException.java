@@ -14,6 +14,8 @@ public final class OsException extends RuntimeException {
   public static final int ESRCH = Libc.ESRCH;
   public static final int ECHILD = Libc.ECHILD;
   public static final int EINVAL = Libc.EINVAL;
+  public static final int ENODATA = Libc.ENODATA;
+  public static final int EOPNOTSUPP = Libc.EOPNOTSUPP;
   public static final int ETIMEDOUT = Libc.ETIMEDOUT;
 
   private final int errno;

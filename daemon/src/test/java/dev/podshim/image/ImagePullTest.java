@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podshim.config.RegistryConfig;
 import dev.podshim.errors.CriException;
+import dev.podshim.os.FileCalls;
 import dev.podshim.os.Mounts;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -202,7 +203,7 @@ class ImagePullTest {
     assertThat(Files.getAttribute(whiteout, "unix:rdev", LinkOption.NOFOLLOW_LINKS)).isEqualTo(0L);
     assertThat(Files.exists(upper.resolve("dir/.wh.a"), LinkOption.NOFOLLOW_LINKS)).isFalse();
     assertThat(Files.exists(upper.resolve("opq/.wh..wh..opq"), LinkOption.NOFOLLOW_LINKS)).isFalse();
-    assertThat(NativeFs.lgetxattr(upper.resolve("opq"), "trusted.overlay.opaque")).hasValueSatisfying(
+    assertThat(FileCalls.lgetxattr(upper.resolve("opq"), "trusted.overlay.opaque")).hasValueSatisfying(
         v -> assertThat(new String(v, StandardCharsets.US_ASCII)).isEqualTo("y"));
 
     Path rootfs = images.snapshots().prepare(id, "c1");
@@ -252,9 +253,9 @@ class ImagePullTest {
     assertThat(Files.getAttribute(fs.resolve("d/suid"), "unix:gid")).isEqualTo(5678);
     assertThat(Files.getAttribute(fs.resolve("d/link"), "unix:ino")).isEqualTo(Files.getAttribute(fs.resolve("d/suid"), "unix:ino"));
     assertThat(Files.readSymbolicLink(fs.resolve("d/sym"))).isEqualTo(Path.of("suid"));
-    assertThat(Files.getAttribute(fs.resolve("d/null"), "unix:rdev", LinkOption.NOFOLLOW_LINKS)).isEqualTo(NativeFs.makedev(1, 3));
+    assertThat(Files.getAttribute(fs.resolve("d/null"), "unix:rdev", LinkOption.NOFOLLOW_LINKS)).isEqualTo(FileCalls.makedev(1, 3));
     assertThat(Files.getAttribute(fs.resolve("d/pipe"), "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(010000 | 0600);
-    assertThat(NativeFs.lgetxattr(fs.resolve("d/x"), "user.note")).hasValueSatisfying(
+    assertThat(FileCalls.lgetxattr(fs.resolve("d/x"), "user.note")).hasValueSatisfying(
         v -> assertThat(new String(v, StandardCharsets.UTF_8)).isEqualTo("hello"));
     assertThat(Files.getLastModifiedTime(fs.resolve("d"), LinkOption.NOFOLLOW_LINKS).toMillis()).isEqualTo(1_700_000_000_000L);
   }

@@ -50,6 +50,34 @@ class MountsTest {
   }
 
   @Test
+  void mountsAnOverlayOfLowerAndUpperDirs() throws IOException {
+    Path lower = Files.createDirectory(dir.resolve("lower"));
+    Files.writeString(lower.resolve("from-lower"), "lower");
+    Path upper = Files.createDirectory(dir.resolve("upper"));
+    Path work = Files.createDirectory(dir.resolve("work"));
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    Mounts.overlay(target, "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
+
+    assertThat(Mounts.isMountPoint(target)).isTrue();
+    assertThat(target.resolve("from-lower")).hasContent("lower");
+    Files.writeString(target.resolve("written"), "upper");
+    assertThat(upper.resolve("written")).hasContent("upper");
+    assertThat(lower.resolve("written")).doesNotExist();
+    Mounts.unmount(target);
+    assertThat(Mounts.isMountPoint(target)).isFalse();
+  }
+
+  @Test
+  void overlayWithBadOptionsNamesTheTargetAndTheErrno() throws IOException {
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    assertThatThrownBy(() -> Mounts.overlay(target, "lowerdir=" + dir.resolve("missing")))
+        .isInstanceOf(OsException.class)
+        .hasMessageStartingWith("mount -t overlay " + target + ": ");
+  }
+
+  @Test
   void unmountIsIdempotent() throws IOException {
     Path source = Files.createDirectory(dir.resolve("source"));
     Path target = Files.createDirectory(dir.resolve("target"));
