@@ -145,10 +145,7 @@ class DaemonRestartTest {
 
     // a crash half-way through RunPodSandbox: metadata, pid and a pinned netns, but not created
     SandboxStore store = new SandboxStore(root);
-    SandboxConfig config = new SandboxConfig(new SandboxConfig.PodMetadata("half", "u", "test", 0), "", "", null,
-        List.of(), Map.of(), Map.of(), "", Map.of(),
-        new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
-        "");
+    SandboxConfig config = podConfig("half");
     var half = store.create(new SandboxMetadata("f".repeat(64), "k8s_POD_half_test_u_0", config, 1, ""));
     PauseProcess halfPause = launcher.launch(new PauseSpec(true, true, true, false, null, Map.of()));
     half.updateStatus(s -> s.withPause(halfPause.pid(), halfPause.startTime()));
@@ -183,10 +180,7 @@ class DaemonRestartTest {
     daemon.terminate();
     Path pauseBinary = PauseLauncher.installBinary(root);
     SandboxStore store = new SandboxStore(root);
-    SandboxConfig config = new SandboxConfig(new SandboxConfig.PodMetadata("crash", "u", "test", 0), "", "", null,
-        List.of(), Map.of(), Map.of(), "", Map.of(),
-        new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
-        "");
+    SandboxConfig config = podConfig("crash");
     String id = "c".repeat(64);
     var sandbox = store.create(new SandboxMetadata(id, "k8s_POD_crash_test_u_0", config, 1, ""));
     PauseProcess pause = new PauseLauncher(pauseBinary).launch(new PauseSpec(true, true, true, false, null, Map.of()));
@@ -208,6 +202,14 @@ class DaemonRestartTest {
     assertThat(daemon.network.allocatedIps()).isEmpty();
     assertThat(daemon.network.veths()).isEmpty();
     assertThat(Files.exists(sandbox.dir())).isFalse();
+  }
+
+  /** A pod-network config as the daemon stores it, for state crafted as a crash would leave it. */
+  private static SandboxConfig podConfig(String name) {
+    return new SandboxConfig(new SandboxConfig.PodMetadata(name, "u", "test", 0), "", "", null,
+        List.of(), Map.of(), Map.of(), "", Map.of(),
+        new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
+        "");
   }
 
   private static boolean isZombie(long pid) {

@@ -16,6 +16,7 @@ import dev.podshim.cri.v1.RunPodSandboxRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
 import dev.podshim.os.Pidfd;
 import dev.podshim.testing.CriHarness;
+import dev.podshim.testing.CriHarnessTest;
 import dev.podshim.testing.NodeLeaks;
 import dev.podshim.testing.Pods;
 import io.grpc.Status.Code;
@@ -23,25 +24,10 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PodSandboxHandlersTest {
-  @TempDir Path root;
-  CriHarness cri;
-
-  @BeforeEach
-  void start() throws Exception {
-    cri = CriHarness.start(root);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    cri.close();
-    assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
-  }
+class PodSandboxHandlersTest extends CriHarnessTest {
 
   private String run(PodSandboxConfig.Builder config) {
     return cri.runtime.runPodSandbox(Pods.run(config)).getPodSandboxId();

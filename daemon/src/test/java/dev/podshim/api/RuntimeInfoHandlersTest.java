@@ -14,27 +14,14 @@ import dev.podshim.cri.v1.StatusRequest;
 import dev.podshim.cri.v1.UpdateRuntimeConfigRequest;
 import dev.podshim.cri.v1.VersionRequest;
 import dev.podshim.testing.CriHarness;
+import dev.podshim.testing.CriHarnessTest;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RuntimeInfoHandlersTest {
-  @TempDir Path root;
-  CriHarness cri;
-
-  @BeforeEach
-  void start() throws Exception {
-    cri = CriHarness.start(root);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    cri.close();
-  }
+class RuntimeInfoHandlersTest extends CriHarnessTest {
 
   @Test
   void versionNamesPodshimAndV1() {

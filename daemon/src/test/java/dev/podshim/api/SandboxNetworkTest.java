@@ -10,6 +10,7 @@ import dev.podshim.cri.v1.RuntimeCondition;
 import dev.podshim.cri.v1.StatusRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
 import dev.podshim.testing.CriHarness;
+import dev.podshim.testing.CriHarnessTest;
 import dev.podshim.testing.NodeLeaks;
 import dev.podshim.testing.Pods;
 import io.grpc.Status.Code;
@@ -17,27 +18,11 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Sandboxes on a real CNI bridge network (Debian's plugins): IPs, teardown, failures, no leaks. */
-class SandboxNetworkTest {
-  @TempDir Path root;
-  CriHarness cri;
-
-  @BeforeEach
-  void start() throws Exception {
-    cri = CriHarness.start(root);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    cri.close();
-    assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
-    assertThat(cri.testNetwork.allocatedIps()).isEmpty();
-  }
+class SandboxNetworkTest extends CriHarnessTest {
 
   private String ip(String id) {
     return cri.runtime.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
