@@ -15,7 +15,7 @@ final class Planned implements ServerInterceptor {
   private static final String CONTAINERS = "container lifecycle is not implemented yet";
   private static final String STATS = "container and pod stats are not implemented yet";
   private static final String STREAMING = "exec/attach/port-forward streaming is not implemented yet";
-  private static final String IMAGES = "the image service is not implemented yet";
+  private static final String IMAGES = "streaming image lists are not implemented yet (ListImages works)";
 
   static final Map<String, String> MISSING = Map.ofEntries(
       Map.entry("CreateContainer", CONTAINERS),
