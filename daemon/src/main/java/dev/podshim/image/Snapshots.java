@@ -24,8 +24,6 @@ import java.util.regex.Pattern;
  */
 public final class Snapshots {
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-  /** The kernel copies mount options into one page. */
-  private static final int MAX_MOUNT_DATA = 4095;
 
   private final Path dir;
   private final ImageService images;
@@ -72,22 +70,20 @@ public final class Snapshots {
       Path work = Files.createDirectories(snap.resolve("work"));
       Files.createDirectories(rootfs);
       StateFile.write(snap.resolve("snapshot.json"), new Meta(imageId, chain.stream().map(Digest::toString).toList()));
-      List<String> lowers = new ArrayList<>();
+      List<Path> lowers = new ArrayList<>();
       for (int i = chain.size() - 1; i >= 0; i--) {
-        lowers.add(images.layerPath(chain.get(i)).toString());
+        lowers.add(images.layerPath(chain.get(i)));
       }
       if (lowers.isEmpty()) {
-        lowers.add(Files.createDirectories(snap.resolve("empty")).toString());
-      }
-      String data = "lowerdir=" + String.join(":", lowers) + ",upperdir=" + upper + ",workdir=" + work
-          + (Files.exists(Path.of("/sys/module/overlay/parameters/index")) ? ",index=off" : "");
-      if (data.length() > MAX_MOUNT_DATA) {
-        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key + ": image "
-            + imageId + " has too many layers (" + chain.size() + ") for one overlay mount option page");
+        lowers.add(Files.createDirectories(snap.resolve("empty")));
       }
       try {
-        Mounts.overlay(rootfs, data);
+        Mounts.overlay(rootfs, lowers, upper, work);
       } catch (OsException e) {
+        if (e.errno() == OsException.E2BIG) {
+          throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key
+              + ": image " + imageId + " has too many layers: " + e.getMessage());
+        }
         throw LayerUnpacker.ioException(e);
       }
       cleanup.commit();

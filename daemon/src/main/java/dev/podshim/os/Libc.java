@@ -35,6 +35,7 @@ final class Libc {
   static final int EINTR = 4;
   static final int ECHILD = 10;
   static final int EAGAIN = 11;
+  static final int E2BIG = 7;
   static final int EINVAL = 22;
   static final int ENODATA = 61;
   static final int EOPNOTSUPP = 95;
@@ -45,6 +46,10 @@ final class Libc {
   // new syscalls get one number on every architecture.
   private static final long SYS_PIDFD_SEND_SIGNAL = 424;
   private static final long SYS_PIDFD_OPEN = 434;
+  private static final long SYS_MOVE_MOUNT = 429;
+  private static final long SYS_FSOPEN = 430;
+  private static final long SYS_FSCONFIG = 431;
+  private static final long SYS_FSMOUNT = 432;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -79,6 +84,11 @@ final class Libc {
   private static final MethodHandle SYSCALL4 =
       errnoCapturing("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+          Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle SYSCALL5 =
+      errnoCapturing("syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+              JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
   private static final MethodHandle WAITID =
       errnoCapturing("waitid",
@@ -264,6 +274,37 @@ final class Libc {
     try {
       return (int) (long) SYSCALL4.invokeExact(
           err, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L, 0L);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  // The mount API of Linux 5.2 (fsopen, fsconfig, fsmount, move_mount): options one call each,
+  // so no page limit on an overlay's lower dirs.
+
+  static int fsopen(MemorySegment err, MemorySegment fsName, int flags) {
+    return syscall5(err, SYS_FSOPEN, fsName.address(), flags, 0, 0, 0);
+  }
+
+  static int fsconfig(MemorySegment err, int fsFd, int command, MemorySegment key,
+      MemorySegment value, int aux) {
+    return syscall5(err, SYS_FSCONFIG, fsFd, command, key.address(), value.address(), aux);
+  }
+
+  static int fsmount(MemorySegment err, int fsFd, int flags, int mountAttrs) {
+    return syscall5(err, SYS_FSMOUNT, fsFd, flags, mountAttrs, 0, 0);
+  }
+
+  static int moveMount(MemorySegment err, int fromDirFd, MemorySegment fromPath, int toDirFd,
+      MemorySegment toPath, int flags) {
+    return syscall5(err, SYS_MOVE_MOUNT, fromDirFd, fromPath.address(), toDirFd,
+        toPath.address(), flags);
+  }
+
+  private static int syscall5(MemorySegment err, long number, long a, long b, long c, long d,
+      long e) {
+    try {
+      return (int) (long) SYSCALL5.invokeExact(err, number, a, b, c, d, e);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,10 +42,19 @@ public final class Mounts {
   }
 
   /**
-   * Mounts an overlayfs on {@code target}, which must exist; {@code options} is the option string,
-   * e.g. {@code "lowerdir=/a:/b,upperdir=/u,workdir=/w"}.
+   * Mounts a writable overlayfs on {@code target}, which must exist: {@code lowersTopFirst} are
+   * read-only, the topmost first; changes go to {@code upper}; {@code work} is overlayfs' scratch
+   * dir on the same file system as {@code upper}.
    */
-  public static void overlay(Path target, String options) {
+  public static void overlay(Path target, List<Path> lowersTopFirst, Path upper, Path work) {
+    OverlayMount.mount(target, lowersTopFirst, upper, work);
+  }
+
+  /**
+   * mount(2) of an overlayfs with an option string, e.g. {@code
+   * "lowerdir=/a:/b,upperdir=/u,workdir=/w"}: the path for kernels before 6.8.
+   */
+  static void overlayWithOptions(Path target, String options) {
     requireNonNull(target, "target");
     requireNonNull(options, "options");
     try (Arena arena = Arena.ofConfined()) {

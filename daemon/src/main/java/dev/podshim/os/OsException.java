@@ -13,6 +13,7 @@ public final class OsException extends RuntimeException {
   public static final int ENOENT = Libc.ENOENT;
   public static final int ESRCH = Libc.ESRCH;
   public static final int ECHILD = Libc.ECHILD;
+  public static final int E2BIG = Libc.E2BIG;
   public static final int EINVAL = Libc.EINVAL;
   public static final int ENODATA = Libc.ENODATA;
   public static final int EOPNOTSUPP = Libc.EOPNOTSUPP;

@@ -232,6 +232,28 @@ class ImagePullTest {
   }
 
   @Test
+  void anImageOfAHundredLayersMountsAsOneSnapshot() throws Exception {
+    // Layer paths of this store are ~100 bytes: a hundred of them overflow mount(2)'s option page.
+    TestImage.Builder builder = TestImage.builder();
+    for (int i = 0; i < 100; i++) {
+      builder.layer(new TestTar().file("layer-" + i, Integer.toString(i)).file("last", Integer.toString(i)));
+    }
+    registry.push("test/tall", "v1", builder.build());
+    ImageService images = service();
+    String id = images.pull(ImageReference.parse(registry.host() + "/test/tall:v1"), PullAuth.NONE);
+
+    Path rootfs = images.snapshots().prepare(id, "tall");
+    try {
+      assertThat(rootfs.resolve("layer-0")).hasContent("0");
+      assertThat(rootfs.resolve("layer-99")).hasContent("99");
+      assertThat(rootfs.resolve("last")).hasContent("99");
+    } finally {
+      images.snapshots().release("tall");
+    }
+    assertThat(Mounts.isMountPoint(rootfs)).isFalse();
+  }
+
+  @Test
   void ownershipModesLinksDevicesAndXattrsArePreserved() throws Exception {
     TestImage image = TestImage.builder().layer(new TestTar()
             .dir("d", 01777, 0, 0)

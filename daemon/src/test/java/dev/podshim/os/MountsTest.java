@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,29 +52,79 @@ class MountsTest {
   }
 
   @Test
-  void mountsAnOverlayOfLowerAndUpperDirs() throws IOException {
-    Path lower = Files.createDirectory(dir.resolve("lower"));
-    Files.writeString(lower.resolve("from-lower"), "lower");
+  void mountsAnOverlayWhoseTopmostLowerDirWins() throws IOException {
+    Path bottom = Files.createDirectory(dir.resolve("bottom"));
+    Files.writeString(bottom.resolve("from-bottom"), "bottom");
+    Files.writeString(bottom.resolve("shadowed"), "bottom");
+    Path top = Files.createDirectory(dir.resolve("top"));
+    Files.writeString(top.resolve("shadowed"), "top");
     Path upper = Files.createDirectory(dir.resolve("upper"));
     Path work = Files.createDirectory(dir.resolve("work"));
     Path target = Files.createDirectory(dir.resolve("target"));
 
-    Mounts.overlay(target, "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
+    Mounts.overlay(target, List.of(top, bottom), upper, work);
 
     assertThat(Mounts.isMountPoint(target)).isTrue();
-    assertThat(target.resolve("from-lower")).hasContent("lower");
+    assertThat(target.resolve("from-bottom")).hasContent("bottom");
+    assertThat(target.resolve("shadowed")).hasContent("top");
     Files.writeString(target.resolve("written"), "upper");
     assertThat(upper.resolve("written")).hasContent("upper");
-    assertThat(lower.resolve("written")).doesNotExist();
+    assertThat(top.resolve("written")).doesNotExist();
     Mounts.unmount(target);
     assertThat(Mounts.isMountPoint(target)).isFalse();
   }
 
   @Test
-  void overlayWithBadOptionsNamesTheTargetAndTheErrno() throws IOException {
+  void stacksMoreLowerDirsThanOneOptionPageHolds() throws IOException {
+    List<Path> lowersTopFirst = new ArrayList<>();
+    for (int i = 0; i < 150; i++) { // 150 paths of ~100 bytes: 15 KB of lowerdir= on a 4 KB page
+      Path lower = Files.createDirectories(dir.resolve("layers").resolve(("%064d").formatted(i)));
+      Files.writeString(lower.resolve("layer-" + i), Integer.toString(i));
+      Files.writeString(lower.resolve("top"), Integer.toString(i));
+      lowersTopFirst.addFirst(lower);
+    }
     Path target = Files.createDirectory(dir.resolve("target"));
 
-    assertThatThrownBy(() -> Mounts.overlay(target, "lowerdir=" + dir.resolve("missing")))
+    Mounts.overlay(target, lowersTopFirst, Files.createDirectory(dir.resolve("upper")),
+        Files.createDirectory(dir.resolve("work")));
+
+    try {
+      assertThat(target.resolve("layer-0")).hasContent("0");
+      assertThat(target.resolve("layer-149")).hasContent("149");
+      assertThat(target.resolve("top")).hasContent("149");
+    } finally {
+      Mounts.unmount(target);
+    }
+  }
+
+  @Test
+  void aMissingLowerDirIsNamedInTheError() throws IOException {
+    Path target = Files.createDirectory(dir.resolve("target"));
+    Path missing = dir.resolve("missing");
+
+    assertThatThrownBy(() -> Mounts.overlay(target, List.of(missing),
+            Files.createDirectory(dir.resolve("upper")), Files.createDirectory(dir.resolve("work"))))
+        .isInstanceOfSatisfying(OsException.class,
+            e -> assertThat(e.errno()).isEqualTo(OsException.ENOENT))
+        .hasMessageStartingWith("mount -t overlay " + target + ": ")
+        .hasMessageContaining(missing.toString());
+    assertThat(Mounts.isMountPoint(target)).isFalse();
+  }
+
+  @Test
+  void theOptionStringMountOfOlderKernelsNamesTheTargetAndTheErrno() throws IOException {
+    Path lower = Files.createDirectory(dir.resolve("lower"));
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    Files.writeString(lower.resolve("from-lower"), "lower");
+    Mounts.overlayWithOptions(target, "lowerdir=" + lower + ",upperdir="
+        + Files.createDirectory(dir.resolve("upper")) + ",workdir="
+        + Files.createDirectory(dir.resolve("work")));
+    assertThat(target.resolve("from-lower")).hasContent("lower");
+    assertThat(Mounts.isMountPoint(target)).isTrue();
+    Mounts.unmount(target);
+
+    assertThatThrownBy(() -> Mounts.overlayWithOptions(target, "lowerdir=" + dir.resolve("missing")))
         .isInstanceOf(OsException.class)
         .hasMessageStartingWith("mount -t overlay " + target + ": ");
   }
