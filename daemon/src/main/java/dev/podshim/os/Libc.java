@@ -90,6 +90,11 @@ final class Libc {
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
               JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle OPEN =
+      errnoCapturing("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+          Linker.Option.firstVariadicArg(2));
+  private static final MethodHandle SETNS =
+      errnoCapturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle WAITID =
       errnoCapturing("waitid",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -305,6 +310,23 @@ final class Libc {
       long e) {
     try {
       return (int) (long) SYSCALL5.invokeExact(err, number, a, b, c, d, e);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** open(2) without O_CREAT, so without a mode. */
+  static int open(MemorySegment err, MemorySegment path, int flags) {
+    try {
+      return (int) OPEN.invokeExact(err, path, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int setns(MemorySegment err, int fd, int nstype) {
+    try {
+      return (int) SETNS.invokeExact(err, fd, nstype);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -36,6 +36,7 @@ public final class SandboxService {
 
   private final SandboxStore store;
   private final SandboxConfigValidator validator;
+  private final Sysctls sysctls;
   private final SandboxFiles files;
   private final PauseLauncher launcher;
   private final PauseSupervisor supervisor;
@@ -44,10 +45,12 @@ public final class SandboxService {
   private final Reservations reservations = new Reservations();
   private final Duration stopTimeout;
 
-  SandboxService(SandboxStore store, SandboxConfigValidator validator, SandboxFiles files, PauseLauncher launcher,
-      PauseSupervisor supervisor, PodCgroups cgroups, SandboxNetworking networking, Duration stopTimeout) {
+  SandboxService(SandboxStore store, SandboxConfigValidator validator, Sysctls sysctls, SandboxFiles files,
+      PauseLauncher launcher, PauseSupervisor supervisor, PodCgroups cgroups, SandboxNetworking networking,
+      Duration stopTimeout) {
     this.store = requireNonNull(store, "store");
     this.validator = requireNonNull(validator, "validator");
+    this.sysctls = requireNonNull(sysctls, "sysctls");
     this.files = requireNonNull(files, "files");
     this.launcher = requireNonNull(launcher, "launcher");
     this.supervisor = requireNonNull(supervisor, "supervisor");
@@ -60,8 +63,10 @@ public final class SandboxService {
   public static SandboxService create(DaemonConfig config, SandboxStore store, ExitWatcher watcher, Path pauseBinary,
       PodNetwork network) throws IOException {
     PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
+    Sysctls sysctls = new Sysctls(Path.of("/proc/sys"));
     return new SandboxService(store,
-        new SandboxConfigValidator(new Sysctls(Path.of("/proc/sys")), cgroups, RUNTIME_HANDLERS),
+        new SandboxConfigValidator(sysctls, cgroups, RUNTIME_HANDLERS),
+        sysctls,
         new SandboxFiles(Path.of("/etc/resolv.conf"), Path.of("/etc/hosts")),
         new PauseLauncher(pauseBinary),
         new PauseSupervisor(watcher),
@@ -131,11 +136,16 @@ public final class SandboxService {
         cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
 
         cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
+        Path netns = null;
         for (Namespace ns : namespacesOf(config)) {
-          NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
+          Path pin = NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
+          netns = ns == Namespace.NET ? pin : netns;
         }
         cgroups.attach(cgroupPath, pause.pid());
         networking.attach(sandbox, cleanup);
+        if (netns != null) {
+          sysctls.applyInPodNetwork(netns, Sysctls.afterNetwork(config.sysctls()));
+        }
 
         // One status write, at the end. A crash before it is undone by recovery, which tears down
         // every sandbox not marked created: the scan of pause binaries kills the unclaimed pause,
@@ -196,7 +206,7 @@ public final class SandboxService {
     List<Namespace> ns = namespacesOf(config);
     String hostname = ns.contains(Namespace.UTS) && !config.hostname().isEmpty() ? config.hostname() : null;
     return new PauseSpec(ns.contains(Namespace.NET), ns.contains(Namespace.IPC), ns.contains(Namespace.UTS),
-        ns.contains(Namespace.PID), hostname, config.sysctls());
+        ns.contains(Namespace.PID), hostname, Sysctls.beforeNetwork(config.sysctls()));
   }
 
   private static String nodeHostname() throws IOException {

@@ -3,12 +3,14 @@ package dev.podshim.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.PortMapping;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.RuntimeCondition;
 import dev.podshim.cri.v1.StatusRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
+import dev.podshim.os.TestSupport;
 import dev.podshim.testing.CriHarness;
 import dev.podshim.testing.CriHarnessTest;
 import dev.podshim.testing.NodeLeaks;
@@ -50,6 +52,39 @@ class SandboxNetworkTest extends CriHarnessTest {
     assertThat(cri.testNetwork.veths()).isEmpty();
     assertThat(ip(id)).isEmpty();
     cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+  }
+
+  @Test
+  void sysctlsOfThePodsEth0ApplyOnceCniCreatedIt() throws Exception {
+    PodSandboxConfig.Builder config = Pods.config("eth0-sysctl");
+    config.getLinuxBuilder()
+        .putSysctls("net.ipv4.conf.eth0.arp_ignore", "2")
+        .putSysctls("net.ipv4.conf.all.arp_announce", "1");
+    String id = cri.runtime.runPodSandbox(Pods.run(config)).getPodSandboxId();
+
+    Path netns = root.resolve("sandboxes").resolve(id).resolve("ns").resolve("net");
+    assertThat(inPodNetwork(netns, "/proc/sys/net/ipv4/conf/eth0/arp_ignore")).isEqualTo("2");
+    assertThat(inPodNetwork(netns, "/proc/sys/net/ipv4/conf/all/arp_announce")).isEqualTo("1");
+    assertThat(Files.readAllLines(Path.of("/proc/sys/net/ipv4/conf/all/arp_announce")).getFirst()).isEqualTo("0");
+  }
+
+  @Test
+  void aSysctlOfAnInterfaceThePodDoesNotGetFailsTheRunAndLeavesNothing() throws Exception {
+    PodSandboxConfig.Builder config = Pods.config("eth1-sysctl");
+    config.getLinuxBuilder().putSysctls("net.ipv4.conf.eth1.arp_ignore", "2");
+
+    assertThatThrownBy(() -> cri.runtime.runPodSandbox(Pods.run(config)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("net.ipv4.conf.eth1.arp_ignore");
+        });
+    assertThat(cri.testNetwork.allocatedIps()).isEmpty();
+    assertThat(cri.testNetwork.veths()).isEmpty();
+    assertThat(NodeLeaks.of(root).empty()).isTrue();
+  }
+
+  private static String inPodNetwork(Path netns, String file) {
+    return TestSupport.run("nsenter", "--net=" + netns, "cat", file).strip();
   }
 
   @Test

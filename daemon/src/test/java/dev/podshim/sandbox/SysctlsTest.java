@@ -1,5 +1,6 @@
 package dev.podshim.sandbox;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,5 +54,24 @@ class SysctlsTest {
   @org.junit.jupiter.api.Test
   void valuesWithNewlinesAreRefused() {
     assertThatThrownBy(() -> sysctls.validate(Map.of("kernel.shmmax", "1\n2"), POD)).hasMessageContaining("invalid value");
+  }
+
+  @org.junit.jupiter.api.Test
+  void sysctlsOfInterfacesCniCreatesWaitUntilAfterTheNetworkIsAttached() {
+    Map<String, String> all = Map.of(
+        "net.ipv4.conf.eth0.arp_ignore", "1",
+        "net/ipv6/conf/eth0/disable_ipv6", "1",
+        "net.ipv4.neigh.eth0.gc_stale_time", "30",
+        "net.ipv4.conf.all.arp_ignore", "1",
+        "net.ipv4.conf.default.arp_ignore", "1",
+        "net.ipv4.conf.lo.arp_ignore", "1",
+        "net.ipv4.ip_unprivileged_port_start", "80",
+        "kernel.shmmax", "1000000");
+
+    assertThat(Sysctls.afterNetwork(all)).containsOnlyKeys(
+        "net.ipv4.conf.eth0.arp_ignore", "net/ipv6/conf/eth0/disable_ipv6", "net.ipv4.neigh.eth0.gc_stale_time");
+    assertThat(Sysctls.beforeNetwork(all)).containsOnlyKeys(
+        "net.ipv4.conf.all.arp_ignore", "net.ipv4.conf.default.arp_ignore", "net.ipv4.conf.lo.arp_ignore",
+        "net.ipv4.ip_unprivileged_port_start", "kernel.shmmax");
   }
 }
