@@ -168,7 +168,8 @@ class DaemonRestartTest {
           t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(orphan.pid())).isTrue());
       assertThat(ProcStat.startTime(halfPause.pid())).satisfiesAnyOf(
           t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(halfPause.pid())).isTrue());
-      assertThat(daemon.log()).contains("torn_down=\"1\"").contains("orphans_killed=\"1\"");
+      // the half-made sandbox's pause is unclaimed too: killed first, so its cgroups can go
+      assertThat(daemon.log()).contains("torn_down=\"1\"").contains("orphans_killed=\"2\"");
     } finally {
       stranger.destroyForcibly().waitFor();
     }
@@ -202,6 +203,58 @@ class DaemonRestartTest {
     assertThat(daemon.network.allocatedIps()).isEmpty();
     assertThat(daemon.network.veths()).isEmpty();
     assertThat(Files.exists(sandbox.dir())).isFalse();
+  }
+
+  @Test
+  void killMinus9DuringCniAddThenRestartLeavesNoIpVethCgroupOrPause() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    Path addStarted = root.resolve("add-started");
+    Path hang = daemon.network.binDir.resolve("hang");
+    Files.createDirectories(hang.getParent());
+    Files.writeString(hang, """
+        #!/bin/sh
+        [ "$CNI_COMMAND" = ADD ] || exit 0
+        echo $$ > %s
+        exec sleep 600
+        """.formatted(addStarted));
+    Files.setPosixFilePermissions(hang, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = daemon.network.confDir.resolve("10-test.conflist");
+    Files.writeString(conf, Files.readString(conf).replace("{\"type\": \"portmap\"", "{\"type\": \"hang\"}, {\"type\": \"portmap\""));
+    String cgroupTop = "podshim-crash-" + Long.toHexString(System.nanoTime());
+    var config = Pods.config("hung");
+    config.getLinuxBuilder().setCgroupParent("/" + cgroupTop + "/pod");
+    var pending = java.util.concurrent.CompletableFuture.runAsync(() -> daemon.runtime.runPodSandbox(Pods.run(config)));
+    dev.podshim.os.TestSupport.await("CNI ADD to reach the hanging plugin",
+        () -> Files.exists(addStarted) || pending.isDone());
+    assertThat(pending).as("RunPodSandbox must still hang in CNI ADD").isNotDone();
+    assertThat(daemon.network.allocatedIps()).hasSize(1); // bridge ran before the hang
+    assertThat(cgroupDirsNamed(cgroupTop)).isNotEmpty();
+
+    daemon.kill9();
+    dev.podshim.os.TestSupport.await("the plugin's pid", () -> readOrEmpty(addStarted).endsWith("\n"));
+    dev.podshim.os.TestSupport.killAndReap(Long.parseLong(readOrEmpty(addStarted).strip()));
+    assertThat(pending).failsWithin(java.time.Duration.ofSeconds(30));
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(list()).isEmpty();
+    assertThat(daemon.network.allocatedIps()).isEmpty();
+    assertThat(daemon.network.veths()).isEmpty();
+    assertThat(cgroupDirsNamed(cgroupTop)).isEmpty();
+  }
+
+  private static String readOrEmpty(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  /** Directories of that name at the top of any mounted cgroup hierarchy. */
+  private static List<Path> cgroupDirsNamed(String name) throws java.io.IOException {
+    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      return hierarchies.map(h -> h.resolve(name)).filter(Files::isDirectory).toList();
+    }
   }
 
   /** A pod-network config as the daemon stores it, for state crafted as a crash would leave it. */

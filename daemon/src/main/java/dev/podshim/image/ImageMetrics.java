@@ -25,21 +25,22 @@ public final class ImageMetrics implements MeterBinder {
     }
   }
 
+  // Meters are looked up on each use, so the daemon's registry joins an empty composite (adding
+  // one to a composite that already holds meters makes Micrometer warn on every start-up).
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
   private final LongSupplier storeSize;
-  private final Timer pullSuccess;
-  private final Timer pullFailure;
-  private final Counter bytes;
-  private final Counter reused;
 
   ImageMetrics(LongSupplier storeSize) {
     this.storeSize = storeSize;
-    this.pullSuccess = pullTimer("success");
-    this.pullFailure = pullTimer("failure");
-    this.bytes = Counter.builder("podshim.image.pull.bytes").baseUnit("bytes")
-        .description("bytes downloaded from registries by image pulls").register(meters);
-    this.reused = Counter.builder("podshim.image.layers.reused")
-        .description("layers a pull found already unpacked and did not download").register(meters);
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    meters.add(registry);
+    pullTimer("success");
+    pullTimer("failure");
+    bytes();
+    reused();
     for (FailureReason r : FailureReason.values()) {
       failures(r);
     }
@@ -52,30 +53,35 @@ public final class ImageMetrics implements MeterBinder {
         .tag("outcome", outcome).register(meters);
   }
 
+  private Counter bytes() {
+    return Counter.builder("podshim.image.pull.bytes").baseUnit("bytes")
+        .description("bytes downloaded from registries by image pulls").register(meters);
+  }
+
+  private Counter reused() {
+    return Counter.builder("podshim.image.layers.reused")
+        .description("layers a pull found already unpacked and did not download").register(meters);
+  }
+
   private Counter failures(FailureReason reason) {
     return Counter.builder("podshim.image.pull.failures").description("image pulls that failed, by reason")
         .tag("reason", reason.tag()).register(meters);
   }
 
-  @Override
-  public void bindTo(MeterRegistry registry) {
-    meters.add(registry);
-  }
-
   void pulled(long nanos) {
-    pullSuccess.record(nanos, TimeUnit.NANOSECONDS);
+    pullTimer("success").record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void failed(long nanos, FailureReason reason) {
-    pullFailure.record(nanos, TimeUnit.NANOSECONDS);
+    pullTimer("failure").record(nanos, TimeUnit.NANOSECONDS);
     failures(reason).increment();
   }
 
   void downloaded(long n) {
-    bytes.increment(n);
+    bytes().increment(n);
   }
 
   void layerReused() {
-    reused.increment();
+    reused().increment();
   }
 }

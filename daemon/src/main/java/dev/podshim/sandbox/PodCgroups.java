@@ -123,6 +123,29 @@ final class PodCgroups {
     return created;
   }
 
+  /**
+   * The parent directories of {@code relPath} that do not exist yet in some hierarchy, parents
+   * first: what {@link #create} is about to make besides pause's own leaf. Empty under kubelet,
+   * which creates the pod cgroup before RunPodSandbox.
+   */
+  List<String> missingParents(String relPath) {
+    List<String> missing = new ArrayList<>();
+    Path parent = relPath.isEmpty() ? null : Path.of(relPath.substring(1)).getParent();
+    if (parent == null) {
+      return missing;
+    }
+    for (Hierarchy h : hierarchies) {
+      Path dir = h.mountPoint();
+      for (Path part : parent) {
+        dir = dir.resolve(part.toString());
+        if (!Files.exists(dir)) {
+          missing.add(dir.toString());
+        }
+      }
+    }
+    return missing;
+  }
+
   /** Moves {@code pid} into {@code relPath} in every hierarchy. */
   void attach(String relPath, long pid) {
     if (relPath.isEmpty()) {

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -46,6 +48,7 @@ final class SandboxRecovery {
     int tornDown = 0;
     int unreadable = 0;
     Set<Long> claimed = new HashSet<>();
+    List<Sandbox> incomplete = new ArrayList<>();
     for (SandboxStore.Loaded loaded : store.loadAll()) {
       Sandbox sandbox = loaded.sandbox();
       if (sandbox == null) {
@@ -55,9 +58,7 @@ final class SandboxRecovery {
       try {
         long pid = reattach(sandbox);
         if (!sandbox.status().created()) {
-          teardownIncomplete.accept(sandbox);
-          tornDown++;
-          LOG.atInfo().addKeyValue("sandbox_id", sandbox.id()).log("removed sandbox whose creation never finished");
+          incomplete.add(sandbox);
           continue;
         }
         if (pid != 0) {
@@ -74,7 +75,19 @@ final class SandboxRecovery {
         LOG.atError().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("recover sandbox failed");
       }
     }
+    // Unclaimed pause processes first: a half-made sandbox's pause sits in its cgroups, which
+    // cannot be removed while it lives.
     int orphans = killOrphans(pauseBinaryDir, claimed);
+    for (Sandbox sandbox : incomplete) {
+      try {
+        teardownIncomplete.accept(sandbox);
+        tornDown++;
+        LOG.atInfo().addKeyValue("sandbox_id", sandbox.id()).log("removed sandbox whose creation never finished");
+      } catch (RuntimeException e) {
+        unreadable++;
+        LOG.atError().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("tear down half-made sandbox failed");
+      }
+    }
     return new Result(ready, notReady, tornDown, unreadable, orphans);
   }
 

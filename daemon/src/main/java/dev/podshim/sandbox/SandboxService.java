@@ -12,7 +12,9 @@ import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxConfig;
 import dev.podshim.store.SandboxMetadata;
 import dev.podshim.store.SandboxStore;
+import dev.podshim.store.StateFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +35,9 @@ public final class SandboxService {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
   /** The runtime handlers a sandbox may name; "" means the default (runc). */
   public static final Set<String> RUNTIME_HANDLERS = Set.of("", "runc", "crun");
+
+  /** Parent cgroup dirs a RunPodSandbox in progress is about to create; see recordNewCgroupParents. */
+  private static final String NEW_CGROUP_PARENTS = "new-cgroup-parents.json";
 
   private final SandboxStore store;
   private final SandboxConfigValidator validator;
@@ -128,6 +133,7 @@ public final class SandboxService {
         writeFiles(sandbox, config);
         createLogDirectory(config.logDirectory(), cleanup);
 
+        recordNewCgroupParents(sandbox, cgroups.missingParents(cgroupPath));
         List<String> cgroupDirs = cgroups.create(cgroupPath);
         cleanup.push("remove cgroups", () -> cgroups.remove(cgroupDirs));
         PauseProcess pause = launcher.launch(pauseSpec(id, config));
@@ -164,6 +170,28 @@ public final class SandboxService {
       files.write(sandbox.dir(), config, nodeHostname());
     } catch (IOException e) {
       throw CriException.internal("write sandbox files for " + sandbox.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Status is written once, at the end of RunPodSandbox; a crash before that must still let
+   * recovery remove cgroup parents this sandbox made. Nothing is written in the usual case
+   * (kubelet made the parent), so the fast path stays one state write.
+   */
+  private static void recordNewCgroupParents(Sandbox sandbox, List<String> dirs) {
+    if (!dirs.isEmpty()) {
+      StateFile.write(sandbox.dir().resolve(NEW_CGROUP_PARENTS), new NewCgroupParents(dirs));
+    }
+  }
+
+  private record NewCgroupParents(List<String> dirs) {}
+
+  private static List<String> recordedCgroupParents(Sandbox sandbox) {
+    Path file = sandbox.dir().resolve(NEW_CGROUP_PARENTS);
+    try {
+      return Files.exists(file) ? StateFile.read(file, NewCgroupParents.class).dirs() : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("read " + file, e);
     }
   }
 
@@ -319,6 +347,7 @@ public final class SandboxService {
     networking.detachForRemoval(sandbox);
     supervisor.stop(sandbox, Duration.ZERO);
     cgroups.removeLeaf(sandbox.metadata().cgroupPath());
+    cgroups.remove(recordedCgroupParents(sandbox));
     teardown(sandbox);
   }
 }
