@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Mounts an overlayfs. Each lower dir goes to the kernel in its own {@code fsconfig} call
@@ -55,17 +56,17 @@ final class OverlayMount {
           }
           throw failed(arena, fs, target, "lowerdir+=" + firstLower, Libc.errno(err));
         }
-        List<String[]> rest = new ArrayList<>();
+        List<Map.Entry<String, String>> options = new ArrayList<>();
         lowersTopFirst.subList(1, lowersTopFirst.size())
-            .forEach(lower -> rest.add(new String[] {"lowerdir+", lower.toString()}));
-        rest.add(new String[] {"upperdir", upper.toString()});
-        rest.add(new String[] {"workdir", work.toString()});
+            .forEach(lower -> options.add(Map.entry("lowerdir+", lower.toString())));
+        options.add(Map.entry("upperdir", upper.toString()));
+        options.add(Map.entry("workdir", work.toString()));
         if (HAS_INDEX_OPTION) {
-          rest.add(new String[] {"index", "off"});
+          options.add(Map.entry("index", "off"));
         }
-        for (String[] option : rest) {
-          if (!set(arena, err, fs, option[0], option[1])) {
-            throw failed(arena, fs, target, option[0] + "=" + option[1], Libc.errno(err));
+        for (Map.Entry<String, String> option : options) {
+          if (!set(arena, err, fs, option.getKey(), option.getValue())) {
+            throw failed(arena, fs, target, option.getKey() + "=" + option.getValue(), Libc.errno(err));
           }
         }
         if (Libc.fsconfig(err, fs, FSCONFIG_CMD_CREATE, MemorySegment.NULL, MemorySegment.NULL,
