@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The image store's directory under the state root and what it occupies on disk. kubelet's image
@@ -35,24 +37,37 @@ public final class ImageFilesystem {
     return dir;
   }
 
+  /**
+   * Walks the store once. Like du, an inode counts once however many hard links name it (a
+   * busybox layer holds hundreds of links to one binary), and mounts inside the store (the
+   * rootfs of a prepared snapshot) are not entered: their lower layers are counted where they live.
+   */
   public Usage usage() {
     try {
       Files.createDirectories(dir);
+      Object storeDevice = Files.getAttribute(dir, "unix:dev");
+      Set<Object> seen = new HashSet<>();
       long[] totals = new long[2];
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-          count(d);
+          if (!Files.getAttribute(d, "unix:dev").equals(storeDevice)) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          count(d, attrs);
           return FileVisitResult.CONTINUE;
         }
 
         @Override
         public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-          count(f);
+          count(f, attrs);
           return FileVisitResult.CONTINUE;
         }
 
-        private void count(Path p) throws IOException {
+        private void count(Path p, BasicFileAttributes attrs) throws IOException {
+          if (!seen.add(attrs.fileKey())) {
+            return; // another hard link to an inode already counted
+          }
           // allocated blocks, as du counts them: sparse files and directories included
           try {
             totals[0] += FileCalls.allocatedBytes(p);
