@@ -232,9 +232,15 @@ class DaemonRestartTest {
 
     daemon.kill9();
     dev.podshim.os.TestSupport.await("the plugin's pid", () -> readOrEmpty(addStarted).endsWith("\n"));
-    dev.podshim.os.TestSupport.killAndReap(Long.parseLong(readOrEmpty(addStarted).strip()));
+    long hungPlugin = Long.parseLong(readOrEmpty(addStarted).strip());
     assertThat(pending).failsWithin(java.time.Duration.ofSeconds(30));
     daemon = new DaemonProcess(root).start();
+
+    // the new daemon killed the ADD the old one left running before it ran DEL
+    assertThat(daemon.log()).contains("killed CNI plugin processes a previous daemon left running");
+    assertThat(ProcStat.startTime(hungPlugin)).satisfiesAnyOf(
+        t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(hungPlugin)).isTrue());
+    dev.podshim.os.TestSupport.killAndReap(hungPlugin); // a zombie child of this subreaper JVM
 
     assertThat(list()).isEmpty();
     assertThat(daemon.network.allocatedIps()).isEmpty();

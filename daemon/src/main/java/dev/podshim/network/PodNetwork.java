@@ -259,7 +259,8 @@ public final class PodNetwork implements AutoCloseable {
    * DEL for a sandbox whose {@link Attachment} was never persisted (the daemon died between ADD
    * and the state write, say): runs DEL with the current network config and the capability
    * arguments the request implies, without a cached result, as libcni does when its cache is
-   * missing. Idempotent; a sandbox that never got an IP passes.
+   * missing. Idempotent; a sandbox that never got an IP passes. Plugins a dead daemon left running
+   * for this sandbox are killed first, so that their ADD cannot finish after this DEL.
    */
   public void detachUnrecorded(AttachRequest request) {
     requireNonNull(request, "request");
@@ -271,6 +272,7 @@ public final class PodNetwork implements AutoCloseable {
       throw new CriException(CriException.Kind.UNAVAILABLE, "detach sandbox " + id + ": pod network not ready: " + loaded.problem());
     }
     String what = "detach sandbox " + id + " from network " + list.name();
+    StrayPlugins.kill(id);
     del(what, list, new PluginInvoker.Params(id, Netns.forTeardown(request.netnsPath().toString()), IF_NAME,
         cniArgs(request)), capabilityArgs(request), null);
     metrics.detached(key(id, list.name(), IF_NAME));
