@@ -61,7 +61,7 @@ public final class ImageService {
     this.metrics = new ImageMetrics(this::storeSizeBytes);
     this.puller = new Puller(client, content, layers, metrics, leases, platform);
     this.snapshots = new Snapshots(dir.resolve("snapshots"), this, storeLock);
-    this.filesystem = new ImageFilesystem(stateRoot);
+    this.filesystem = new ImageFilesystem(dir, Path.of("/proc/self/mountinfo"), layers::recordedDiskUsage);
     Set<String> pins = new HashSet<>();
     for (String p : registry.pinnedImages()) {
       pins.add(normalisePin(p));

@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
@@ -24,6 +25,9 @@ import java.util.zip.GZIPInputStream;
  * Images sharing a layer chain share the directory.
  */
 final class LayerStore {
+  /** "bytes inodes" of a layer's fs, beside it. */
+  private static final String DISK_USAGE = "disk-usage";
+
   private final Path dir;
   private final Singleflight<Digest, Long> unpacking = new Singleflight<>();
 
@@ -97,6 +101,7 @@ final class LayerStore {
           throw new BadLayerException("uncompressed content has digest " + actual + ", the image config says " + diffId);
         }
         Files.writeString(tmp.resolve("size"), Long.toString(bytes));
+        writeDiskUsage(tmp, DiskUsage.measure(fs));
         try {
           Files.move(tmp, dir.resolve(chainId.hex()), StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
@@ -107,6 +112,33 @@ final class LayerStore {
         LayerUnpacker.deleteTree(tmp);
       }
     });
+  }
+
+  /**
+   * What the layer's {@code fs} occupies on disk, recorded when it was unpacked (layers are never
+   * written again); measured and recorded now for a layer unpacked before the record existed.
+   * Empty for a directory that is not the {@code fs} of a layer.
+   */
+  Optional<DiskUsage> recordedDiskUsage(Path fsDir) throws IOException {
+    Path layer = fsDir.getParent();
+    if (!fsDir.getFileName().toString().equals("fs") || layer == null || !dir.equals(layer.getParent())
+        || layer.getFileName().toString().startsWith(".")) {
+      return Optional.empty();
+    }
+    try {
+      String[] fields = Files.readString(layer.resolve(DISK_USAGE)).trim().split(" ");
+      return Optional.of(new DiskUsage(Long.parseLong(fields[0]), Long.parseLong(fields[1])));
+    } catch (java.nio.file.NoSuchFileException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      DiskUsage measured = DiskUsage.measure(fsDir);
+      writeDiskUsage(layer, measured);
+      return Optional.of(measured);
+    }
+  }
+
+  private static void writeDiskUsage(Path layer, DiskUsage usage) throws IOException {
+    Path tmp = layer.resolve(DISK_USAGE + ".tmp-" + Temporaries.name("du"));
+    Files.writeString(tmp, usage.bytes() + " " + usage.inodes());
+    Files.move(tmp, layer.resolve(DISK_USAGE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Deletes a layer: renamed away first so a crash never leaves a partial one under its chain id. */

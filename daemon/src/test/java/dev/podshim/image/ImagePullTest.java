@@ -87,6 +87,31 @@ class ImagePullTest {
   }
 
   @Test
+  void imageFsInfoTakesLayersFromTheirRecordAndAgreesWithAFullWalk() throws Exception {
+    TestTar links = new TestTar().file("bin/busybox", new byte[300_000], 0755, 0, 0);
+    for (int i = 0; i < 20; i++) {
+      links.hardlink("bin/tool" + i, "bin/busybox");
+    }
+    TestImage image = TestImage.builder().layer(links).layer(new TestTar().file("etc/x", "x")).build();
+    registry.push("test/du", "v1", image);
+    ImageService images = service();
+    images.pull(ImageReference.parse(registry.host() + "/test/du:v1"), PullAuth.NONE);
+    Path layer = images.layerPath(LayerStore.chainIds(image.diffIds).getFirst()).getParent();
+
+    ImageFilesystem.Usage fromRecords = images.filesystem().usage();
+    ImageFilesystem.Usage walked = new ImageFilesystem(root).usage();
+
+    assertThat(Files.readString(layer.resolve("disk-usage"))).matches("\\d+ 3"); // fs, bin, and one inode for 21 names
+    assertThat(fromRecords.usedBytes()).isEqualTo(walked.usedBytes());
+    assertThat(fromRecords.inodesUsed()).isEqualTo(walked.inodesUsed());
+    // a layer unpacked before the record existed is measured once and recorded
+    Files.delete(layer.resolve("disk-usage"));
+    images.filesystem().usage();
+    assertThat(layer.resolve("disk-usage")).exists();
+    assertThat(images.filesystem().usage().usedBytes()).isEqualTo(walked.usedBytes());
+  }
+
+  @Test
   void pullByDigestAndByTagAtDigest() throws Exception {
     TestImage image = twoLayers("by-digest");
     registry.push("test/digest", "v1", image);
