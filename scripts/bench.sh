@@ -4,7 +4,9 @@
 #    process with the production JVM flags, pause RSS/PSS, daemon RSS with 0 and N sandboxes
 #    (report: daemon/target/bench/sandbox-report.md);
 #  - images: pull + unpack of a ~100 MB image from a local registry vs `skopeo copy` of the same
-#    image (report: daemon/target/pull-benchmark.txt).
+#    image (report: daemon/target/pull-benchmark.txt);
+#  - ImageFsInfo on a store of 100,000 files: a whole-store walk vs layer usage recorded at
+#    unpack time (report: daemon/target/bench/imagefs-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +14,10 @@ scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
 cat daemon/target/pull-benchmark.txt
+echo
+cat daemon/target/bench/imagefs-report.md
