@@ -142,14 +142,14 @@ public final class SandboxService {
         cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
 
         cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
-        Path netns = null;
-        for (Namespace ns : namespacesOf(config)) {
-          Path pin = NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
-          netns = ns == Namespace.NET ? pin : netns;
+        List<Namespace> namespaces = namespacesOf(config);
+        for (Namespace ns : namespaces) {
+          NamespacePins.pin(pause.pid(), ns, sandbox.nsDir());
         }
         cgroups.attach(cgroupPath, pause.pid());
         networking.attach(sandbox, cleanup);
-        if (netns != null) {
+        if (namespaces.contains(Namespace.NET)) {
+          Path netns = sandbox.nsDir().resolve(Namespace.NET.procName());
           sysctls.applyInPodNetwork(netns, Sysctls.afterNetwork(config.sysctls()));
         }
 
