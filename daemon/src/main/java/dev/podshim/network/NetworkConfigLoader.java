@@ -77,6 +77,14 @@ final class NetworkConfigLoader {
 
   private Loaded load() {
     for (Path dir : dirs()) {
+      if (dir.equals(ownDir)) {
+        try {
+          syncDefaultNetwork();
+        } catch (IOException e) {
+          return new Loaded(null, null, "no CNI network config in " + clusterDir + ", and writing podshim's"
+              + " default network to " + ownDir.resolve(DefaultNetwork.FILE_NAME) + " failed: " + e);
+        }
+      }
       Optional<Path> first;
       try {
         first = firstConfig(dir);
@@ -87,18 +95,29 @@ final class NetworkConfigLoader {
         return parse(first.get());
       }
     }
-    if (defaultNetwork == null) {
-      return new Loaded(null, null, "no CNI network config in " + clusterDir + " or " + ownDir
-          + " (podshim's default network is disabled)");
-    }
+    return new Loaded(null, null, "no CNI network config in " + clusterDir + " or " + ownDir
+        + (defaultNetwork == null ? " (podshim's default network is disabled)" : ""));
+  }
+
+  /**
+   * Keeps podshim's default network file in step with the settings: written when enabled and
+   * podshim's directory holds no other config, rewritten when the settings changed (a new
+   * {@code cni_default_subnet}), removed when disabled. Attached pods keep the config they were
+   * attached with for their DEL.
+   */
+  private void syncDefaultNetwork() throws IOException {
     Path file = ownDir.resolve(DefaultNetwork.FILE_NAME);
-    try {
-      writeAtomically(file, defaultNetwork);
-    } catch (IOException e) {
-      return new Loaded(null, null, "no CNI network config in " + clusterDir + " or " + ownDir
-          + ", and writing podshim's default network to " + file + " failed: " + e);
+    if (defaultNetwork == null) {
+      Files.deleteIfExists(file);
+      return;
     }
-    return parse(file);
+    Optional<Path> first = firstConfig(ownDir);
+    if (first.isPresent() && !first.get().equals(file)) {
+      return; // an operator's config in podshim's directory: it is used, and ours is not needed
+    }
+    if (first.isEmpty() || !Files.readString(file).equals(defaultNetwork)) {
+      writeAtomically(file, defaultNetwork);
+    }
   }
 
   private static Loaded parse(Path file) {

@@ -41,10 +41,14 @@ class PodNetworkReadinessTest {
   }
 
   private PodNetwork network(boolean writeDefault) {
+    return network(writeDefault, "10.179.0.0/16");
+  }
+
+  private PodNetwork network(boolean writeDefault, String defaultSubnet) {
     DaemonConfig d = DaemonConfig.defaults();
     return PodNetwork.create(new DaemonConfig(d.socket(), root, d.metricsAddress(), d.logLevel(), d.cgroupDriver(),
         d.ociRuntime(), d.stopTimeoutSeconds(),
-        new CniConfig(clusterDir, List.of(tmp.resolve("no-such-bin"), PLUGINS), writeDefault, "10.179.0.0/16", 5),
+        new CniConfig(clusterDir, List.of(tmp.resolve("no-such-bin"), PLUGINS), writeDefault, defaultSubnet, 5),
         d.registry()), new SimpleMeterRegistry());
   }
 
@@ -127,6 +131,32 @@ class PodNetworkReadinessTest {
     assertThat(list.plugins().getFirst().at("/ipam/ranges/0/0/subnet").asText()).isEqualTo("10.179.0.0/16");
     assertThat(list.plugins().getFirst().at("/ipam/dataDir").asText()).isEqualTo(root.resolve("cni/ipam").toString());
     assertThat(network.readiness().ready()).isTrue();
+  }
+
+  @Test
+  void theDefaultNetworkFollowsTheSettingsOfTheNextStart() throws IOException {
+    Path file = ownDir.resolve("10-podshim.conflist");
+    network(true, "10.179.0.0/16");
+
+    network(true, "10.177.0.0/16");
+    assertThat(NetworkConfigList.parse(Files.readString(file)).plugins().getFirst()
+        .at("/ipam/ranges/0/0/subnet").asText()).isEqualTo("10.177.0.0/16");
+
+    PodNetwork disabled = network(false);
+    assertThat(file).doesNotExist();
+    assertThat(disabled.readiness().ready()).isFalse();
+    assertThat(disabled.readiness().message()).contains("default network is disabled");
+  }
+
+  @Test
+  void anOperatorsConfigInPodshimsDirectoryIsUsedAndNotOverwritten() throws IOException {
+    write(ownDir.resolve("05-mine.conflist"), VALID.formatted("mine"));
+
+    PodNetwork network = network(true);
+
+    assertThat(network.readiness().ready()).isTrue();
+    assertThat(ownDir.resolve("10-podshim.conflist")).doesNotExist();
+    assertThat(Files.readString(ownDir.resolve("05-mine.conflist"))).isEqualTo(VALID.formatted("mine"));
   }
 
   @Test
