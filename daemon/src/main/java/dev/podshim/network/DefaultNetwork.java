@@ -16,6 +16,20 @@ final class DefaultNetwork {
 
   private DefaultNetwork() {}
 
+  /**
+   * What to do about a failed ADD on podshim's own network: the bridge plugin never moves a
+   * bridge to a new subnet, so after {@code cni_default_subnet} changed it refuses every pod.
+   * Empty for other failures and other networks.
+   */
+  static String hintFor(NetworkConfigList list, String error) {
+    if (!list.name().equals(NAME) || !error.contains("already has an IP address different from")) {
+      return "";
+    }
+    String bridge = list.plugins().getFirst().path("bridge").asText(BRIDGE);
+    return " (the bridge " + bridge + " still has the gateway address of an earlier cni_default_subnet:"
+        + " once no pod uses it, `ip link del " + bridge + "` lets the bridge plugin make it anew)";
+  }
+
   static String conflist(String subnet, Path ipamDataDir) {
     return conflist(NAME, BRIDGE, subnet, ipamDataDir);
   }

@@ -218,7 +218,8 @@ public final class PodNetwork implements AutoCloseable {
     try {
       added = operations.add(list, params, capabilityArgs);
     } catch (CriException e) {
-      throw new CriException(e.kind(), "attach sandbox " + id + " to network " + list.name() + ": " + e.getMessage(), e);
+      throw new CriException(e.kind(), "attach sandbox " + id + " to network " + list.name() + ": " + e.getMessage()
+          + DefaultNetwork.hintFor(list, e.getMessage()), e);
     }
     Attachment attachment = new Attachment(list.name(), list.cniVersion(), IF_NAME, list.json(), Json.write(added.result()),
         Json.write(capabilityArgs), added.ips(), id, request.netnsPath().toString(), cniArgs);

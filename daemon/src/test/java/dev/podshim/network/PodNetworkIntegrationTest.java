@@ -62,6 +62,22 @@ class PodNetworkIntegrationTest {
   }
 
   @Test
+  void aBridgeLeftOnAnEarlierDefaultSubnetIsNamedWithWhatToDo() {
+    // podshim's own network (its name), on this test's bridge: first on one subnet...
+    net.writeConfig(DefaultNetwork.conflist(DefaultNetwork.NAME, net.bridge, net.subnet, net.dataDir));
+    PodNetwork network = net.network();
+    network.detach(net.attach(network, net.request(net.netns())));
+    // ...then on another, as after a change of cni_default_subnet; the bridge keeps the old gateway
+    net.writeConfig(DefaultNetwork.conflist(DefaultNetwork.NAME, net.bridge, "10.176." + net.subnet.split("\\.")[2] + ".0/24",
+        net.dataDir));
+
+    assertThatThrownBy(() -> network.attach(net.request(net.netns())))
+        .hasMessageContaining("already has an IP address different from")
+        .hasMessageContaining("ip link del " + net.bridge);
+    assertThat(net.allocatedIps()).isEmpty();
+  }
+
+  @Test
   void twoPodsReachEachOther() {
     PodNetwork network = net.network();
     Path nsA = net.netns();
