@@ -3,9 +3,13 @@ package dev.podshim.network;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.podshim.os.ProcStat;
+import dev.podshim.os.Pidfd;
 import dev.podshim.os.TestSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 class StrayPluginsTest {
@@ -22,24 +26,49 @@ class StrayPluginsTest {
 
   @Test
   void killsTheProcessesOfThatContainerAndNoOther() throws Exception {
-    Process mine = start("c0ffee");
-    Process other = start("c0ffee2");
+    String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    long mine = orphanedPlugin(id);
+    long other = orphanedPlugin(id + "0");
     try {
-      assertThat(StrayPlugins.kill("c0ffee")).isEqualTo(1);
+      assertThat(StrayPlugins.kill(id)).isEqualTo(1);
 
-      assertThat(mine.waitFor()).isEqualTo(137);
-      assertThat(other.isAlive()).isTrue();
+      assertThat(goneOrZombie(mine)).isTrue();
+      assertThat(goneOrZombie(other)).isFalse();
       assertThat(StrayPlugins.kill("no-such-container")).isZero();
     } finally {
-      other.destroyForcibly().waitFor();
+      TestSupport.killAndReap(other);
+      TestSupport.killAndReap(mine);
     }
   }
 
-  private static Process start(String containerId) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("sleep", "300");
+  /**
+   * A plugin's process as a dead daemon leaves it: no longer a child the JVM's own process
+   * reaper waits for (the shell that forked it has exited).
+   */
+  private static long orphanedPlugin(String containerId) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!");
     pb.environment().putAll(Map.of("CNI_CONTAINERID", containerId, "CNI_COMMAND", "ADD"));
-    Process p = pb.start();
-    TestSupport.await("sleep to exec", () -> ProcStat.startTime(p.pid()).isPresent());
-    return p;
+    Process shell = pb.start();
+    long pid = Long.parseLong(new String(shell.getInputStream().readAllBytes(), US_ASCII).strip());
+    shell.waitFor();
+    TestSupport.await("the plugin to exec sleep", () -> comm(pid).equals("sleep"));
+    return pid;
+  }
+
+  private static boolean goneOrZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  private static String comm(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 }
