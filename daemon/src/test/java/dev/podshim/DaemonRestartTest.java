@@ -12,6 +12,7 @@ import dev.podshim.network.PodNetwork;
 import dev.podshim.os.Pidfd;
 import dev.podshim.os.ProcStat;
 import dev.podshim.os.Prctl;
+import dev.podshim.os.TestSupport;
 import dev.podshim.sandbox.Namespace;
 import dev.podshim.sandbox.NamespacePins;
 import dev.podshim.sandbox.PauseLauncher;
@@ -164,10 +165,8 @@ class DaemonRestartTest {
       assertThat(state("e".repeat(64))).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
       assertThat(stranger.isAlive()).as("a process that is not our pause is never killed").isTrue();
       assertThat(Files.exists(half.dir())).isFalse();
-      assertThat(ProcStat.startTime(orphan.pid())).satisfiesAnyOf(
-          t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(orphan.pid())).isTrue());
-      assertThat(ProcStat.startTime(halfPause.pid())).satisfiesAnyOf(
-          t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(halfPause.pid())).isTrue());
+      assertThat(TestSupport.goneOrZombie(orphan.pid())).isTrue();
+      assertThat(TestSupport.goneOrZombie(halfPause.pid())).isTrue();
       // the half-made sandbox's pause is unclaimed too: killed first, so its cgroups can go
       assertThat(daemon.log()).contains("torn_down=\"1\"").contains("orphans_killed=\"2\"");
     } finally {
@@ -224,28 +223,27 @@ class DaemonRestartTest {
     var config = Pods.config("hung");
     config.getLinuxBuilder().setCgroupParent("/" + cgroupTop + "/pod");
     var pending = java.util.concurrent.CompletableFuture.runAsync(() -> daemon.runtime.runPodSandbox(Pods.run(config)));
-    dev.podshim.os.TestSupport.await("CNI ADD to reach the hanging plugin",
+    TestSupport.await("CNI ADD to reach the hanging plugin",
         () -> Files.exists(addStarted) || pending.isDone());
     assertThat(pending).as("RunPodSandbox must still hang in CNI ADD").isNotDone();
     assertThat(daemon.network.allocatedIps()).hasSize(1); // bridge ran before the hang
-    assertThat(cgroupDirsNamed(cgroupTop)).isNotEmpty();
+    assertThat(NodeLeaks.cgroupDirsStartingWith(cgroupTop)).isNotEmpty();
 
     daemon.kill9();
-    dev.podshim.os.TestSupport.await("the plugin's pid", () -> readOrEmpty(addStarted).endsWith("\n"));
+    TestSupport.await("the plugin's pid", () -> readOrEmpty(addStarted).endsWith("\n"));
     long hungPlugin = Long.parseLong(readOrEmpty(addStarted).strip());
     assertThat(pending).failsWithin(java.time.Duration.ofSeconds(30));
     daemon = new DaemonProcess(root).start();
 
     // the new daemon killed the ADD the old one left running before it ran DEL
     assertThat(daemon.log()).contains("killed CNI plugin processes a previous daemon left running");
-    assertThat(ProcStat.startTime(hungPlugin)).satisfiesAnyOf(
-        t -> assertThat(t).isEmpty(), t -> assertThat(isZombie(hungPlugin)).isTrue());
-    dev.podshim.os.TestSupport.killAndReap(hungPlugin); // a zombie child of this subreaper JVM
+    assertThat(TestSupport.goneOrZombie(hungPlugin)).isTrue();
+    TestSupport.killAndReap(hungPlugin); // a zombie child of this subreaper JVM
 
     assertThat(list()).isEmpty();
     assertThat(daemon.network.allocatedIps()).isEmpty();
     assertThat(daemon.network.veths()).isEmpty();
-    assertThat(cgroupDirsNamed(cgroupTop)).isEmpty();
+    assertThat(NodeLeaks.cgroupDirsStartingWith(cgroupTop)).isEmpty();
   }
 
   private static String readOrEmpty(Path file) {
@@ -253,13 +251,6 @@ class DaemonRestartTest {
       return Files.readString(file);
     } catch (java.io.IOException e) {
       return "";
-    }
-  }
-
-  /** Directories of that name at the top of any mounted cgroup hierarchy. */
-  private static List<Path> cgroupDirsNamed(String name) throws java.io.IOException {
-    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      return hierarchies.map(h -> h.resolve(name)).filter(Files::isDirectory).toList();
     }
   }
 
@@ -271,14 +262,7 @@ class DaemonRestartTest {
         "");
   }
 
-  private static boolean isZombie(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
-    } catch (java.io.IOException e) {
-      return true;
-    }
-  }
+
 
   private static final String NOTIFY_RECEIVER = """
       import socket, sys

@@ -12,10 +12,8 @@ import dev.podshim.testing.Children;
 import dev.podshim.testing.DaemonProcess;
 import dev.podshim.testing.NodeLeaks;
 import dev.podshim.testing.Pods;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,7 +66,7 @@ class KillAtAnyMomentTest {
       }
       assertThat(daemon.network.allocatedIps()).as("seed %s", seed).isEmpty();
       assertThat(daemon.network.veths()).as("seed %s", seed).isEmpty();
-      assertThat(cgroupDirsNamed(cgroupTop)).as("seed %s", seed).isEmpty();
+      assertThat(NodeLeaks.cgroupDirsStartingWith(cgroupTop)).as("seed %s", seed).isEmpty();
       daemon.terminate();
     } finally {
       daemon.close();
@@ -105,17 +103,5 @@ class KillAtAnyMomentTest {
       ids.add(p.getId());
     }
     return ids;
-  }
-
-  private static List<Path> cgroupDirsNamed(String prefix) throws java.io.IOException {
-    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      return hierarchies.filter(Files::isDirectory).flatMap(h -> {
-        try (var dirs = Files.list(h)) {
-          return dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).toList().stream();
-        } catch (java.io.IOException e) {
-          return java.util.stream.Stream.<Path>empty();
-        }
-      }).toList();
-    }
   }
 }

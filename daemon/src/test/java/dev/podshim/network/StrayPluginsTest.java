@@ -3,7 +3,6 @@ package dev.podshim.network;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.podshim.os.Pidfd;
 import dev.podshim.os.TestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +31,8 @@ class StrayPluginsTest {
     try {
       assertThat(StrayPlugins.kill(id)).isEqualTo(1);
 
-      assertThat(goneOrZombie(mine)).isTrue();
-      assertThat(goneOrZombie(other)).isFalse();
+      assertThat(TestSupport.goneOrZombie(mine)).isTrue();
+      assertThat(TestSupport.goneOrZombie(other)).isFalse();
       assertThat(StrayPlugins.kill("no-such-container")).isZero();
     } finally {
       TestSupport.killAndReap(other);
@@ -53,15 +52,6 @@ class StrayPluginsTest {
     shell.waitFor();
     TestSupport.await("the plugin to exec sleep", () -> comm(pid).equals("sleep"));
     return pid;
-  }
-
-  private static boolean goneOrZombie(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
-    } catch (java.io.IOException e) {
-      return true;
-    }
   }
 
   private static String comm(long pid) {

@@ -112,6 +112,16 @@ public final class TestSupport {
     }
   }
 
+  /** Whether the process has exited: gone, or a zombie nobody has reaped yet. */
+  public static boolean goneOrZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
   public static void awaitExit(Pidfd pidfd) {
     await("pid " + pidfd.pid() + " to exit", () -> !pidfd.isAlive());
   }

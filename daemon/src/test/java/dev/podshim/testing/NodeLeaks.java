@@ -41,6 +41,19 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
     return pids;
   }
 
+  /** Top-level cgroup directories, in any mounted hierarchy, whose name starts with {@code prefix}. */
+  public static List<Path> cgroupDirsStartingWith(String prefix) throws IOException {
+    List<Path> found = new ArrayList<>();
+    try (DirectoryStream<Path> hierarchies = Files.newDirectoryStream(Path.of("/sys/fs/cgroup"), Files::isDirectory)) {
+      for (Path hierarchy : hierarchies) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(hierarchy, d -> d.getFileName().toString().startsWith(prefix))) {
+          dirs.forEach(found::add);
+        }
+      }
+    }
+    return found;
+  }
+
   private static List<String> listDir(Path dir) throws IOException {
     List<String> names = new ArrayList<>();
     if (Files.isDirectory(dir)) {
