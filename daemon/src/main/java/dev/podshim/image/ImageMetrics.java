@@ -45,7 +45,7 @@ public final class ImageMetrics implements MeterBinder {
       failures(r);
     }
     Gauge.builder("podshim.image.store.size", this, m -> m.storeSize.getAsLong()).baseUnit("bytes")
-        .description("bytes of blobs and unpacked layers in the image store").register(meters);
+        .description("bytes the image store occupies on disk, as ImageFsInfo reports them").register(meters);
   }
 
   private Timer pullTimer(String outcome) {

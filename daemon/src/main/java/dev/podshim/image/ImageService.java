@@ -437,30 +437,22 @@ public final class ImageService {
         || r.repoDigests().stream().anyMatch(d -> d.startsWith(name + "@"));
   }
 
-  /** Bytes of blobs and unpacked layers, recomputed at most every 10 s (it is a scrape-time gauge). */
+  /**
+   * What the store occupies on disk, the figure ImageFsInfo gives kubelet; recomputed at most
+   * every 10 s (it is a scrape-time gauge) or after the store changed.
+   */
   long storeSizeBytes() {
     long now = System.nanoTime();
     if (sizeCachedAt != 0 && now - sizeCachedAt < 10_000_000_000L) {
       return sizeCached;
     }
-    long total = 0;
     try {
-      for (Digest d : content.list()) {
-        try {
-          total += content.size(d);
-        } catch (IOException e) {
-          // deleted meanwhile
-        }
-      }
-      for (Digest chain : layers.list()) {
-        total += layers.unpackedSize(chain);
-      }
-    } catch (IOException e) {
+      sizeCached = filesystem.usage().usedBytes();
+    } catch (java.io.UncheckedIOException e) {
       LOG.atDebug().log("measure image store: {}", e.getMessage());
     }
-    sizeCached = total;
     sizeCachedAt = now == 0 ? 1 : now;
-    return total;
+    return sizeCached;
   }
 
   ContentStore content() {

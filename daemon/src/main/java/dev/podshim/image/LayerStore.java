@@ -100,7 +100,6 @@ final class LayerStore {
         if (!actual.equals(diffId)) {
           throw new BadLayerException("uncompressed content has digest " + actual + ", the image config says " + diffId);
         }
-        Files.writeString(tmp.resolve("size"), Long.toString(bytes));
         writeDiskUsage(tmp, DiskUsage.measure(fs));
         try {
           Files.move(tmp, dir.resolve(chainId.hex()), StandardCopyOption.ATOMIC_MOVE);
@@ -150,15 +149,6 @@ final class LayerStore {
     Path doomed = dir.resolve(".del-" + Temporaries.name(chainId.shortHex()));
     Files.move(d, doomed, StandardCopyOption.ATOMIC_MOVE);
     LayerUnpacker.deleteTree(doomed);
-  }
-
-  /** Bytes of file content in an unpacked layer, as recorded when it was unpacked; 0 when unknown. */
-  long unpackedSize(Digest chainId) {
-    try {
-      return Long.parseLong(Files.readString(dir.resolve(chainId.hex()).resolve("size")).trim());
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
   }
 
   Set<Digest> list() throws IOException {
