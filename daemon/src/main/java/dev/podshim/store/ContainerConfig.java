@@ -1,0 +1,182 @@
+package dev.podshim.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What CreateContainer asked for, in the domain's terms (the api package maps the protobuf to
+ * this). Persisted in the container's {@code meta.json}; never changes after creation, except
+ * that UpdateContainerResources records new resources in the status.
+ *
+ * @param image the image as the client named it (id, name:tag or name@digest)
+ * @param envs in the order given; a later entry wins over an earlier one and over the image's
+ * @param logPath relative to the sandbox's log directory; empty for no log
+ * @param stopSignal signal name from the config (e.g. "SIGTERM"); empty means the image's, then SIGTERM
+ */
+public record ContainerConfig(
+    String name,
+    int attempt,
+    String image,
+    List<String> command,
+    List<String> args,
+    String workingDir,
+    List<Env> envs,
+    List<Mount> mounts,
+    List<Device> devices,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    String logPath,
+    boolean stdin,
+    boolean stdinOnce,
+    boolean tty,
+    Resources resources,
+    Security security,
+    String stopSignal) {
+
+  public ContainerConfig {
+    requireNonNull(name, "name");
+    requireNonNull(image, "image");
+    command = List.copyOf(command);
+    args = List.copyOf(args);
+    requireNonNull(workingDir, "workingDir");
+    envs = List.copyOf(envs);
+    mounts = List.copyOf(mounts);
+    devices = List.copyOf(devices);
+    labels = sorted(labels);
+    annotations = sorted(annotations);
+    requireNonNull(logPath, "logPath");
+    requireNonNull(resources, "resources");
+    requireNonNull(security, "security");
+    requireNonNull(stopSignal, "stopSignal");
+  }
+
+  private static Map<String, String> sorted(Map<String, String> map) {
+    return Collections.unmodifiableMap(new TreeMap<>(map));
+  }
+
+  public record Env(String key, String value) {
+    public Env {
+      requireNonNull(key, "key");
+      requireNonNull(value, "value");
+    }
+  }
+
+  /** CRI MountPropagation, same order as the protocol's enum. */
+  public enum Propagation {
+    PRIVATE,
+    HOST_TO_CONTAINER,
+    BIDIRECTIONAL
+  }
+
+  /**
+   * A bind mount of a host path, or (image non-empty) of an image's rootfs.
+   *
+   * @param hostPath as the client gave it; resolved (symlinks followed) at create time
+   */
+  public record Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
+      Propagation propagation) {
+    public Mount {
+      requireNonNull(containerPath, "containerPath");
+      requireNonNull(hostPath, "hostPath");
+      requireNonNull(propagation, "propagation");
+    }
+  }
+
+  /** @param permissions cgroup device permissions, a combination of r, w and m */
+  public record Device(String containerPath, String hostPath, String permissions) {
+    public Device {
+      requireNonNull(containerPath, "containerPath");
+      requireNonNull(hostPath, "hostPath");
+      requireNonNull(permissions, "permissions");
+    }
+  }
+
+  /**
+   * Linux resources; zero (or empty) means unset, as in the CRI.
+   *
+   * @param hugepages page size ("2MB", "1GB") to limit in bytes
+   * @param unified cgroup v2 files to write, name to value
+   */
+  public record Resources(long cpuPeriod, long cpuQuota, long cpuShares, long memoryLimitBytes, long oomScoreAdj,
+      String cpusetCpus, String cpusetMems, Map<String, Long> hugepages, Map<String, String> unified,
+      long memorySwapLimitBytes) {
+    public Resources {
+      requireNonNull(cpusetCpus, "cpusetCpus");
+      requireNonNull(cpusetMems, "cpusetMems");
+      hugepages = Collections.unmodifiableMap(new TreeMap<>(hugepages));
+      unified = sorted(unified);
+    }
+
+    public static Resources none() {
+      return new Resources(0, 0, 0, 0, 0, "", "", Map.of(), Map.of(), 0);
+    }
+  }
+
+  /** CRI SecurityProfile: RuntimeDefault, Unconfined, or Localhost with a reference. */
+  public record Profile(ProfileType type, String localhostRef) {
+    public Profile {
+      requireNonNull(type, "type");
+      requireNonNull(localhostRef, "localhostRef");
+    }
+
+    public static Profile runtimeDefault() {
+      return new Profile(ProfileType.RUNTIME_DEFAULT, "");
+    }
+  }
+
+  public enum ProfileType {
+    RUNTIME_DEFAULT,
+    UNCONFINED,
+    LOCALHOST
+  }
+
+  public enum GroupsPolicy {
+    MERGE,
+    STRICT
+  }
+
+  /**
+   * The container's security context.
+   *
+   * @param runAsUser null when not set (the image's user applies)
+   * @param runAsGroup null when not set
+   * @param maskedPaths empty means the runtime's defaults
+   * @param readonlyPaths empty means the runtime's defaults
+   * @param apparmor null when not asked for
+   */
+  public record Security(
+      List<String> addCapabilities,
+      List<String> dropCapabilities,
+      List<String> addAmbientCapabilities,
+      boolean privileged,
+      SandboxConfig.NamespaceModes namespaces,
+      @Nullable Long runAsUser,
+      @Nullable Long runAsGroup,
+      String runAsUsername,
+      boolean readonlyRootfs,
+      List<Long> supplementalGroups,
+      GroupsPolicy groupsPolicy,
+      boolean noNewPrivs,
+      List<String> maskedPaths,
+      List<String> readonlyPaths,
+      Profile seccomp,
+      @Nullable Profile apparmor) {
+    public Security {
+      addCapabilities = List.copyOf(addCapabilities);
+      dropCapabilities = List.copyOf(dropCapabilities);
+      addAmbientCapabilities = List.copyOf(addAmbientCapabilities);
+      requireNonNull(namespaces, "namespaces");
+      requireNonNull(runAsUsername, "runAsUsername");
+      supplementalGroups = List.copyOf(supplementalGroups);
+      requireNonNull(groupsPolicy, "groupsPolicy");
+      maskedPaths = List.copyOf(maskedPaths);
+      readonlyPaths = List.copyOf(readonlyPaths);
+      requireNonNull(seccomp, "seccomp");
+    }
+  }
+}
