@@ -5,7 +5,13 @@ import static java.util.Objects.requireNonNull;
 import dev.podshim.api.ImageServiceImpl;
 import dev.podshim.api.RuntimeServiceImpl;
 import dev.podshim.image.ImageService;
+import dev.podshim.config.CgroupDriver;
 import dev.podshim.config.DaemonConfig;
+import dev.podshim.container.ContainerService;
+import dev.podshim.container.PodLifecycle;
+import dev.podshim.metrics.ContainerMetrics;
+import dev.podshim.oci.RuntimeHandlers;
+import dev.podshim.store.ContainerStore;
 import dev.podshim.metrics.MetricsServer;
 import dev.podshim.metrics.ProcessMetrics;
 import dev.podshim.metrics.SandboxMetrics;
@@ -69,16 +75,22 @@ public final class Daemon implements AutoCloseable {
     sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary, network);
 
     ImageService images = ImageService.open(root, config.registry());
+    RuntimeHandlers runtimes = RuntimeHandlers.standard(root, config.ociRuntime(),
+        config.cgroupDriver() == CgroupDriver.SYSTEMD);
+    ContainerService containers = ContainerService.create(config, new ContainerStore(root), sandboxes, images,
+        runtimes, exitWatcher);
     images.metrics().bindTo(registry);
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);
+    new ContainerMetrics(containers).bindTo(registry);
     if (!config.metricsAddress().isEmpty()) {
       metrics = new MetricsServer(config.metricsAddress(), registry);
       metrics.start();
     }
 
     grpc = new GrpcServer(config.socket(),
-        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes), new ImageServiceImpl(images)),
+        List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes, containers,
+            new PodLifecycle(sandboxes, containers), runtimes, registry), new ImageServiceImpl(images)),
         gate, registry);
     grpc.start();
     LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)
@@ -86,6 +98,7 @@ public final class Daemon implements AutoCloseable {
 
     long begin = System.nanoTime();
     var result = sandboxes.recover(pauseBinary.getParent());
+    var recovered = containers.recover();
     long took = System.nanoTime() - begin;
     Timer.builder("podshim.recovery.duration").description("time to recover state at start-up")
         .register(registry).record(took, TimeUnit.NANOSECONDS);
@@ -93,6 +106,9 @@ public final class Daemon implements AutoCloseable {
         .addKeyValue("torn_down", result.tornDown()).addKeyValue("unreadable", result.unreadable())
         .addKeyValue("orphans_killed", result.orphansKilled())
         .addKeyValue("duration_ms", String.format("%.1f", took / 1e6)).log("recovered sandboxes");
+    LOG.atInfo().addKeyValue("running", recovered.running()).addKeyValue("exited", recovered.exited())
+        .addKeyValue("torn_down", recovered.tornDown()).addKeyValue("unreadable", recovered.unreadable())
+        .log("recovered containers");
 
     gate.open();
     grpc.serving();

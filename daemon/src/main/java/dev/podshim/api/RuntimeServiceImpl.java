@@ -1,6 +1,26 @@
 package dev.podshim.api;
 
 import dev.podshim.config.DaemonConfig;
+import dev.podshim.cri.v1.CreateContainerRequest;
+import dev.podshim.cri.v1.CreateContainerResponse;
+import dev.podshim.cri.v1.StartContainerRequest;
+import dev.podshim.cri.v1.StartContainerResponse;
+import dev.podshim.cri.v1.StopContainerRequest;
+import dev.podshim.cri.v1.StopContainerResponse;
+import dev.podshim.cri.v1.RemoveContainerRequest;
+import dev.podshim.cri.v1.RemoveContainerResponse;
+import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ContainerStatusResponse;
+import dev.podshim.cri.v1.ListContainersRequest;
+import dev.podshim.cri.v1.ListContainersResponse;
+import dev.podshim.cri.v1.UpdateContainerResourcesRequest;
+import dev.podshim.cri.v1.UpdateContainerResourcesResponse;
+import dev.podshim.cri.v1.ReopenContainerLogRequest;
+import dev.podshim.cri.v1.ReopenContainerLogResponse;
+import dev.podshim.cri.v1.ExecSyncRequest;
+import dev.podshim.cri.v1.ExecSyncResponse;
+import dev.podshim.cri.v1.StreamContainersRequest;
+import dev.podshim.cri.v1.StreamContainersResponse;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
 import dev.podshim.cri.v1.ListPodSandboxResponse;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
@@ -20,7 +40,11 @@ import dev.podshim.cri.v1.UpdateRuntimeConfigRequest;
 import dev.podshim.cri.v1.UpdateRuntimeConfigResponse;
 import dev.podshim.cri.v1.VersionRequest;
 import dev.podshim.cri.v1.VersionResponse;
+import dev.podshim.container.ContainerService;
+import dev.podshim.container.PodLifecycle;
 import dev.podshim.network.PodNetwork;
+import dev.podshim.oci.RuntimeHandlers;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.podshim.sandbox.SandboxService;
 import io.grpc.stub.StreamObserver;
 
@@ -38,17 +62,38 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final RemovePodSandboxHandler removePodSandbox;
   private final PodSandboxStatusHandler podSandboxStatus;
   private final ListPodSandboxHandler listPodSandbox;
+  private final CreateContainerHandler createContainer;
+  private final StartContainerHandler startContainer;
+  private final StopContainerHandler stopContainer;
+  private final RemoveContainerHandler removeContainer;
+  private final ContainerStatusHandler containerStatus;
+  private final ListContainersHandler listContainers;
+  private final UpdateContainerResourcesHandler updateContainerResources;
+  private final ReopenContainerLogHandler reopenContainerLog;
+  private final ExecSyncHandler execSync;
+  private final StreamContainersHandler streamContainers;
 
-  public RuntimeServiceImpl(String runtimeVersion, DaemonConfig config, PodNetwork network, SandboxService sandboxes) {
+  public RuntimeServiceImpl(String runtimeVersion, DaemonConfig config, PodNetwork network, SandboxService sandboxes,
+      ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, MeterRegistry registry) {
     this.version = new VersionHandler(runtimeVersion);
-    this.status = new StatusHandler(config, network);
+    this.status = new StatusHandler(config, network, runtimes);
     this.runtimeConfig = new RuntimeConfigHandler(config.cgroupDriver());
     this.updateRuntimeConfig = new UpdateRuntimeConfigHandler(network);
     this.runPodSandbox = new RunPodSandboxHandler(sandboxes);
-    this.stopPodSandbox = new StopPodSandboxHandler(sandboxes);
-    this.removePodSandbox = new RemovePodSandboxHandler(sandboxes);
+    this.stopPodSandbox = new StopPodSandboxHandler(pods);
+    this.removePodSandbox = new RemovePodSandboxHandler(pods);
     this.podSandboxStatus = new PodSandboxStatusHandler(sandboxes);
     this.listPodSandbox = new ListPodSandboxHandler(sandboxes);
+    this.createContainer = new CreateContainerHandler(containers);
+    this.startContainer = new StartContainerHandler(containers);
+    this.stopContainer = new StopContainerHandler(containers);
+    this.removeContainer = new RemoveContainerHandler(containers);
+    this.containerStatus = new ContainerStatusHandler(containers);
+    this.listContainers = new ListContainersHandler(containers);
+    this.updateContainerResources = new UpdateContainerResourcesHandler(containers);
+    this.reopenContainerLog = new ReopenContainerLogHandler(containers);
+    this.execSync = new ExecSyncHandler(containers, registry);
+    this.streamContainers = new StreamContainersHandler(containers);
   }
 
   @Override
@@ -94,5 +139,55 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> out) {
     listPodSandbox.respond(request, out);
+  }
+
+  @Override
+  public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
+    createContainer.respond(request, out);
+  }
+
+  @Override
+  public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
+    startContainer.respond(request, out);
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
+    stopContainer.respond(request, out);
+  }
+
+  @Override
+  public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
+    removeContainer.respond(request, out);
+  }
+
+  @Override
+  public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
+    containerStatus.respond(request, out);
+  }
+
+  @Override
+  public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
+    listContainers.respond(request, out);
+  }
+
+  @Override
+  public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> out) {
+    updateContainerResources.respond(request, out);
+  }
+
+  @Override
+  public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
+    reopenContainerLog.respond(request, out);
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
+    execSync.respond(request, out);
+  }
+
+  @Override
+  public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
+    streamContainers.respond(request, out);
   }
 }

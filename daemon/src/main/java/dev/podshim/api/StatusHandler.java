@@ -8,7 +8,8 @@ import dev.podshim.cri.v1.RuntimeStatus;
 import dev.podshim.cri.v1.StatusRequest;
 import dev.podshim.cri.v1.StatusResponse;
 import dev.podshim.network.PodNetwork;
-import dev.podshim.sandbox.SandboxService;
+import dev.podshim.cri.v1.RuntimeFeatures;
+import dev.podshim.oci.RuntimeHandlers;
 import dev.podshim.store.StateFile;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,10 +18,12 @@ import java.util.Map;
 final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse> {
   private final DaemonConfig config;
   private final PodNetwork network;
+  private final RuntimeHandlers runtimes;
 
-  StatusHandler(DaemonConfig config, PodNetwork network) {
+  StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes) {
     this.config = config;
     this.network = network;
+    this.runtimes = runtimes;
   }
 
   @Override
@@ -31,8 +34,12 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
             .addConditions(RuntimeCondition.newBuilder().setType("RuntimeReady").setStatus(true))
             .addConditions(RuntimeCondition.newBuilder().setType("NetworkReady").setStatus(net.ready())
                 .setReason(net.ready() ? "" : net.reason()).setMessage(net.ready() ? "" : net.message())));
-    SandboxService.RUNTIME_HANDLERS.stream().sorted().forEach(name -> response.addRuntimeHandlers(
-        RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.getDefaultInstance())));
+    // "" is kubelet's default handler; recursive read-only mounts are runc's and crun's "rro"
+    RuntimeHandlerFeatures features = RuntimeHandlerFeatures.newBuilder().setRecursiveReadOnlyMounts(true).build();
+    response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName("").setFeatures(features));
+    runtimes.names().forEach(name -> response.addRuntimeHandlers(
+        RuntimeHandler.newBuilder().setName(name).setFeatures(features)));
+    response.setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
     if (request.getVerbose()) {
       Map<String, Object> info = new LinkedHashMap<>();
       info.put("config", config);

@@ -2,20 +2,20 @@ package dev.podshim.api;
 
 import dev.podshim.cri.v1.StopPodSandboxRequest;
 import dev.podshim.cri.v1.StopPodSandboxResponse;
-import dev.podshim.sandbox.SandboxService;
+import dev.podshim.container.PodLifecycle;
 
 /** StopPodSandbox: idempotent; an unknown id has nothing left to stop. */
 final class StopPodSandboxHandler implements UnaryHandler<StopPodSandboxRequest, StopPodSandboxResponse> {
-  private final SandboxService sandboxes;
+  private final PodLifecycle pods;
 
-  StopPodSandboxHandler(SandboxService sandboxes) {
-    this.sandboxes = sandboxes;
+  StopPodSandboxHandler(PodLifecycle pods) {
+    this.pods = pods;
   }
 
   @Override
   public StopPodSandboxResponse handle(StopPodSandboxRequest request) {
     Ids.require("pod_sandbox_id", request.getPodSandboxId());
-    sandboxes.stop(request.getPodSandboxId());
+    pods.stop(request.getPodSandboxId());
     return StopPodSandboxResponse.getDefaultInstance();
   }
 }

@@ -244,6 +244,20 @@ public final class ImageService {
     });
   }
 
+  /**
+   * The run-time config of the image a reference names (entrypoint, cmd, env, user…), for
+   * CreateContainer; empty when the image is unknown. INTERNAL when its config blob is unreadable.
+   */
+  public Optional<ImageConfig> config(String reference) {
+    return find(index.all(), reference).map(r -> {
+      try {
+        return ImageConfigs.parse(r.id(), content.read(Digest.parse(r.id())));
+      } catch (IOException e) {
+        throw CriException.internal("read config of image " + r.id() + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
   /** Images, all or only the one {@code filter} names. */
   public List<ImageInfo> list(String filter) {
     Map<String, ImageRecord> all = index.all();

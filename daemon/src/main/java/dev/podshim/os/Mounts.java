@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
 public final class Mounts {
 
   private static final long MS_BIND = 4096;
+  private static final long MS_NOSUID = 2;
+  private static final long MS_NODEV = 4;
+  private static final long MS_NOEXEC = 8;
   private static final int MNT_DETACH = 2;
   private static final int UMOUNT_NOFOLLOW = 8;
   private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
@@ -37,6 +40,24 @@ public final class Mounts {
           arena.allocateFrom(target.toString()), MS_BIND);
       if (rc != 0) {
         throw new OsException("mount --bind", source + " on " + target, Libc.errno(err));
+      }
+    }
+  }
+
+  /**
+   * Mounts a tmpfs on {@code target}, which must exist, with {@code nosuid,nodev,noexec} and the
+   * data options given (e.g. {@code "mode=1777,size=65536k"}).
+   */
+  public static void tmpfs(Path target, String options) {
+    requireNonNull(target, "target");
+    requireNonNull(options, "options");
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Libc.errnoSlot(arena);
+      MemorySegment type = arena.allocateFrom("tmpfs");
+      int rc = Libc.mount(err, arena.allocateFrom("shm"), arena.allocateFrom(target.toString()), type,
+          MS_NOSUID | MS_NODEV | MS_NOEXEC, arena.allocateFrom(options));
+      if (rc != 0) {
+        throw new OsException("mount -t tmpfs", target.toString(), Libc.errno(err));
       }
     }
   }

@@ -128,6 +128,21 @@ public final class Pidfd implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #tryReap} for teardown paths: a closed pidfd, a process that is not our child (the
+   * daemon restarted, so PID 1 owns it now) or an unexpected errno reap nothing and throw nothing.
+   */
+  public synchronized OptionalInt tryReapQuietly() {
+    if (closed) {
+      return OptionalInt.empty();
+    }
+    try {
+      return tryReap();
+    } catch (OsException e) {
+      return OptionalInt.empty();
+    }
+  }
+
   /** Closes the pidfd; idempotent. Unwatch it from an {@link ExitWatcher} first. */
   @Override
   public synchronized void close() {

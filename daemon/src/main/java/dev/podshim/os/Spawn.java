@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * the FFM API. ProcessBuilder costs milliseconds per start on a small node (its helper exec,
  * pipes wrapped in streams, a reaper thread); this is one vfork-style clone and one exec.
  *
- * <p>The child gets stdin on /dev/null, stdout and stderr on pipes, an empty environment, an
+ * <p>The child gets stdin on /dev/null, stdout and stderr on pipes, the environment it is given (none by default), an
  * empty signal mask and every signal at its default action (a JVM thread may block or ignore
  * signals, and both survive exec), and no other fd of ours. Both pipes are read to EOF and then
  * exactly this child is reaped through its pidfd; nothing ever waits for any child.
@@ -29,7 +29,8 @@ public final class Spawn {
 
   /**
    * How the program ended and what it wrote. {@code exitStatus} is the exit code, or 128 + the
-   * signal that killed it. Each stream keeps its first {@link #MAX_OUTPUT} bytes.
+   * signal that killed it. Each stream keeps its first {@link #MAX_OUTPUT} bytes, or as many as
+   * the {@link SpawnSpec} says.
    */
   public record Result(int exitStatus, String stdout, String stderr) {
     public Result {
@@ -72,8 +73,18 @@ public final class Spawn {
    * the call waiting until the timeout.
    */
   public static Result run(List<String> argv, Duration timeout) {
-    requireNonNull(argv, "argv");
-    requireNonNull(timeout, "timeout");
+    return run(new SpawnSpec(argv, List.of(), List.of(), timeout));
+  }
+
+  /**
+   * As {@link #run(List, Duration)}, with the environment and the extra fds the spec names: the
+   * i-th extra fd becomes fd 3 + i in the child (conmon's sync pipe, say), every other fd of ours
+   * is closed. The caller keeps its own copies of the extra fds and closes them.
+   */
+  public static Result run(SpawnSpec spec) {
+    requireNonNull(spec, "spec");
+    List<String> argv = spec.argv();
+    Duration timeout = spec.timeout();
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("argv is empty");
     }
@@ -82,22 +93,34 @@ public final class Spawn {
         throw new IllegalArgumentException("argument contains NUL: " + arg.replace('\0', '?'));
       }
     }
+    for (String entry : spec.env()) {
+      if (entry.indexOf('\0') >= 0 || entry.indexOf('=') <= 0) {
+        throw new IllegalArgumentException("bad environment entry: " + entry.replace('\0', '?'));
+      }
+    }
+    int firstFree = 3 + spec.extraFds().size();
+    for (int fd : spec.extraFds()) {
+      if (fd < firstFree) {
+        // dup2 onto 3.. would overwrite it before it is copied
+        throw new IllegalArgumentException("extra fd " + fd + " is below " + firstFree);
+      }
+    }
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     String path = argv.getFirst();
     try (Arena arena = Arena.ofConfined()) {
-      Pipe out = Pipe.open(arena, path);
+      Pipe out = Pipe.open(arena, path, spec.maxOutputBytes());
       Pipe errs;
       try {
-        errs = Pipe.open(arena, path);
+        errs = Pipe.open(arena, path, spec.maxOutputBytes());
       } catch (RuntimeException e) {
         out.close();
         throw e;
       }
       try {
-        int pid = spawn(arena, path, argv, out.writeFd, errs.writeFd);
+        int pid = spawn(arena, path, argv, spec.env(), spec.extraFds(), out.writeFd, errs.writeFd);
         // Only the child may hold the write ends, or EOF never comes.
         out.closeWrite();
         errs.closeWrite();
@@ -109,12 +132,10 @@ public final class Spawn {
     }
   }
 
-  private static int spawn(Arena arena, String path, List<String> argv, int stdout, int stderr) {
-    MemorySegment argvSegment = arena.allocate(ADDRESS, argv.size() + 1L); // zeroed: NULL-ended
-    for (int i = 0; i < argv.size(); i++) {
-      argvSegment.setAtIndex(ADDRESS, i, arena.allocateFrom(argv.get(i)));
-    }
-    MemorySegment envp = arena.allocate(ADDRESS); // { NULL }: lives as long as the pod may
+  private static int spawn(Arena arena, String path, List<String> argv, List<String> env, List<Integer> extraFds,
+      int stdout, int stderr) {
+    MemorySegment argvSegment = nullTerminated(arena, argv);
+    MemorySegment envp = nullTerminated(arena, env);
     MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
     check(Libc.posixSpawnFileActionsInit(actions), "posix_spawn_file_actions_init", path);
     try {
@@ -126,9 +147,14 @@ public final class Spawn {
           "posix_spawn_file_actions_adddup2", path);
       check(Libc.posixSpawnFileActionsAdddup2(actions, stderr, 2),
           "posix_spawn_file_actions_adddup2", path);
+      for (int i = 0; i < extraFds.size(); i++) {
+        // dup2 clears close-on-exec on the copy: exactly these reach the program
+        check(Libc.posixSpawnFileActionsAdddup2(actions, extraFds.get(i), 3 + i),
+            "posix_spawn_file_actions_adddup2", path);
+      }
       if (Libc.hasPosixSpawnFileActionsAddclosefrom()) {
         // Java opens many fds without O_CLOEXEC; ProcessBuilder closes them in the child too.
-        check(Libc.posixSpawnFileActionsAddclosefrom(actions, 3),
+        check(Libc.posixSpawnFileActionsAddclosefrom(actions, 3 + extraFds.size()),
             "posix_spawn_file_actions_addclosefrom_np", path);
       }
       MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 16);
@@ -158,6 +184,14 @@ public final class Spawn {
     } finally {
       Libc.posixSpawnFileActionsDestroy(actions);
     }
+  }
+
+  private static MemorySegment nullTerminated(Arena arena, List<String> strings) {
+    MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L); // zeroed: NULL-ended
+    for (int i = 0; i < strings.size(); i++) {
+      array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+    }
+    return array;
   }
 
   /** Reads both pipes to EOF and reaps the child, all before {@code deadline}. */
@@ -274,27 +308,29 @@ public final class Spawn {
     int readFd;
     int writeFd;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final int limit;
 
-    private Pipe(int readFd, int writeFd) {
+    private Pipe(int readFd, int writeFd, int limit) {
       this.readFd = readFd;
       this.writeFd = writeFd;
+      this.limit = limit;
     }
 
     /** A pipe whose ends are closed on exec: only the dup2 onto 1 and 2 reaches the child. */
-    static Pipe open(Arena arena, String path) {
+    static Pipe open(Arena arena, String path, int limit) {
       MemorySegment err = Libc.errnoSlot(arena);
       MemorySegment fds = arena.allocate(JAVA_INT, 2);
       if (Libc.pipe2(err, fds, O_CLOEXEC) != 0) {
         throw new OsException("pipe2", "for " + path, Libc.errno(err));
       }
-      return new Pipe(fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1));
+      return new Pipe(fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1), limit);
     }
 
     /** One read(2): poll said it will not block. Closes the read end at EOF. */
     void readOnce(MemorySegment err, MemorySegment buffer, String path) {
       long n = Libc.read(err, readFd, buffer, buffer.byteSize());
       if (n > 0) {
-        int keep = (int) Math.min(n, MAX_OUTPUT - bytes.size());
+        int keep = (int) Math.min(n, limit - bytes.size());
         if (keep > 0) {
           bytes.write(buffer.asSlice(0, keep).toArray(JAVA_BYTE), 0, keep);
         }

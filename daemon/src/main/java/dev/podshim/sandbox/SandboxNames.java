@@ -1,12 +1,10 @@
 package dev.podshim.sandbox;
 
 import dev.podshim.store.SandboxConfig.PodMetadata;
-import java.security.SecureRandom;
-import java.util.HexFormat;
+import dev.podshim.store.IdIndex;
 
 /** Sandbox names and ids, spelled as kubelet-era runtimes spell them. */
 final class SandboxNames {
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private SandboxNames() {}
 
@@ -15,10 +13,7 @@ final class SandboxNames {
     return String.join("_", "k8s", "POD", m.name(), m.namespace(), m.uid(), Integer.toUnsignedString(m.attempt()));
   }
 
-  /** 64 random hex characters, like containerd and CRI-O ids. */
   static String newId() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
+    return IdIndex.newId();
   }
 }

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,6 +133,10 @@ public final class SandboxService {
       try {
         writeFiles(sandbox, config);
         createLogDirectory(config.logDirectory(), cleanup);
+        if (!config.namespaces().hostIpc()) {
+          PodShm.mount(sandbox.dir());
+          cleanup.push("unmount pod shm", () -> PodShm.unmount(sandbox.dir()));
+        }
 
         recordNewCgroupParents(sandbox, cgroups.missingParents(cgroupPath));
         List<String> cgroupDirs = cgroups.create(cgroupPath);
@@ -215,7 +220,7 @@ public final class SandboxService {
     }
   }
 
-  static List<Namespace> namespacesOf(SandboxConfig config) {
+  public static List<Namespace> namespacesOf(SandboxConfig config) {
     List<Namespace> result = new ArrayList<>();
     if (!config.namespaces().hostNetwork()) {
       result.add(Namespace.NET);
@@ -284,12 +289,18 @@ public final class SandboxService {
   /** Releases everything a sandbox holds on the node; pause is already dead. */
   private void teardown(Sandbox sandbox) {
     NamespacePins.unpinAll(sandbox.nsDir());
+    PodShm.unmount(sandbox.dir());
     cgroups.remove(sandbox.status().createdCgroupDirs());
     store.delete(sandbox);
   }
 
   public Sandbox get(String idOrPrefix) {
     return store.get(idOrPrefix);
+  }
+
+  /** The sandbox with this id or unique prefix; null when there is none. */
+  public @Nullable Sandbox find(String idOrPrefix) {
+    return store.find(idOrPrefix);
   }
 
   /** The pod's IPs from its CNI attachment, primary first; empty for host network. */

@@ -28,6 +28,31 @@ public final class ImageTestRegistry implements AutoCloseable {
     return registry.host() + "/" + repo + ":" + tag;
   }
 
+  /**
+   * Pushes a busybox image made from Debian's busybox-static: /bin/busybox with its applets as
+   * symlinks, /etc/passwd and /etc/group with root, nobody and a user alice (1000:1000, also in
+   * group extra 2000), default command {@code sh}; returns its reference.
+   */
+  public String pushBusybox(String repo, String tag) throws Exception {
+    TestTar tar = new TestTar().dir("bin").dir("etc").dir("tmp", 01777, 0, 0).dir("root").dir("proc").dir("sys")
+        .dir("dev").dir("home").dir("home/alice", 0755, 1000, 1000)
+        .file("bin/busybox", java.nio.file.Files.readAllBytes(BUSYBOX), 0755, 0, 0)
+        .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:alice:/home/alice:/bin/sh\n"
+            + "nobody:x:65534:65534:nobody:/:/bin/false\n")
+        .file("etc/group", "root:x:0:\nalice:x:1000:\nextra:x:2000:alice\nnogroup:x:65534:\n");
+    for (String applet : APPLETS) {
+      tar.symlink("bin/" + applet, "busybox");
+    }
+    TestImage image = TestImage.builder().cmd(java.util.List.of("sh")).layer(tar).build();
+    registry.push(repo, tag, image);
+    return registry.host() + "/" + repo + ":" + tag;
+  }
+
+  private static final Path BUSYBOX = Path.of("/bin/busybox");
+  private static final java.util.List<String> APPLETS = java.util.List.of("sh", "echo", "sleep", "cat", "id", "ls",
+      "ps", "printf", "hostname", "grep", "mount", "touch", "head", "env", "pwd", "true", "false", "kill", "wc",
+      "nc", "wget", "ip", "top", "test", "stat", "mkdir", "rm", "seq", "dd", "yes", "awk", "sed", "uname");
+
   @Override
   public void close() throws Exception {
     registry.close();

@@ -58,6 +58,9 @@ final class TestImage {
     private final List<Blob> layers = new ArrayList<>();
     private final List<Digest> diffIds = new ArrayList<>();
     private String user = "";
+    private List<String> cmd = List.of();
+    private List<String> env = List.of("PATH=/bin");
+    private String stopSignal = "";
     private String architecture = "amd64";
     private boolean docker;
 
@@ -85,6 +88,21 @@ final class TestImage {
       return this;
     }
 
+    Builder cmd(List<String> c) {
+      this.cmd = List.copyOf(c);
+      return this;
+    }
+
+    Builder env(List<String> e) {
+      this.env = List.copyOf(e);
+      return this;
+    }
+
+    Builder stopSignal(String signal) {
+      this.stopSignal = signal;
+      return this;
+    }
+
     Builder architecture(String a) {
       this.architecture = a;
       return this;
@@ -101,7 +119,15 @@ final class TestImage {
       cfg.put("os", "linux");
       ObjectNode c = cfg.putObject("config");
       c.put("User", user);
-      c.putArray("Env").add("PATH=/bin");
+      ArrayNode envs = c.putArray("Env");
+      env.forEach(envs::add);
+      if (!cmd.isEmpty()) {
+        ArrayNode cmds = c.putArray("Cmd");
+        cmd.forEach(cmds::add);
+      }
+      if (!stopSignal.isEmpty()) {
+        c.put("StopSignal", stopSignal);
+      }
       ObjectNode rootfs = cfg.putObject("rootfs");
       rootfs.put("type", "layers");
       ArrayNode ids = rootfs.putArray("diff_ids");

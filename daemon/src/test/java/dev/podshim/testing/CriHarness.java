@@ -3,6 +3,10 @@ package dev.podshim.testing;
 import dev.podshim.api.ImageServiceImpl;
 import dev.podshim.api.RuntimeServiceImpl;
 import dev.podshim.config.DaemonConfig;
+import dev.podshim.container.ContainerService;
+import dev.podshim.container.PodLifecycle;
+import dev.podshim.oci.RuntimeHandlers;
+import dev.podshim.store.ContainerStore;
 import dev.podshim.cri.v1.ImageServiceGrpc;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
 import dev.podshim.network.PodNetwork;
@@ -34,6 +38,9 @@ public final class CriHarness implements AutoCloseable {
   public final Path root;
   public final DaemonConfig config;
   public final SandboxService sandboxes;
+  public final ContainerService containers;
+  public final PodLifecycle pods;
+  public final dev.podshim.image.ImageService imageService;
   public final ReadinessGate gate = new ReadinessGate();
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
@@ -56,9 +63,15 @@ public final class CriHarness implements AutoCloseable {
     this.network = PodNetwork.create(config, registry);
     this.sandboxes = SandboxService.create(config, new SandboxStore(root), watcher, pause, network);
     sandboxes.recover(pause.getParent());
+    this.imageService = dev.podshim.image.ImageService.open(root, config.registry());
+    RuntimeHandlers runtimes = RuntimeHandlers.standard(root, config.ociRuntime(), false);
+    this.containers = ContainerService.create(config, new ContainerStore(root), sandboxes, imageService, runtimes,
+        watcher);
+    containers.recover();
+    this.pods = new PodLifecycle(sandboxes, containers);
     List<BindableService> services = List.of(
-        new RuntimeServiceImpl("test", config, network, sandboxes),
-        new ImageServiceImpl(dev.podshim.image.ImageService.open(root, config.registry())));
+        new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, registry),
+        new ImageServiceImpl(imageService));
     String name = "cri-" + UUID.randomUUID();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
     GrpcServer.configure(builder, services, gate, registry);
@@ -82,6 +95,7 @@ public final class CriHarness implements AutoCloseable {
   /** Removes every sandbox (so no pause or mount outlives the test) and stops serving. */
   @Override
   public void close() throws Exception {
+    containers.list(dev.podshim.container.ContainerFilter.all()).forEach(c -> containers.remove(c.id()));
     sandboxes.list(SandboxFilter.all()).forEach(s -> sandboxes.remove(s.id()));
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

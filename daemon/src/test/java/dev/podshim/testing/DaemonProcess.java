@@ -33,6 +33,7 @@ public final class DaemonProcess implements AutoCloseable {
   private EventLoopGroup group;
   private ManagedChannel channel;
   public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+  public dev.podshim.cri.v1.ImageServiceGrpc.ImageServiceBlockingStub images;
 
   public DaemonProcess(Path root) throws IOException {
     this.root = root;
@@ -72,6 +73,7 @@ public final class DaemonProcess implements AutoCloseable {
     channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
     runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    images = dev.podshim.cri.v1.ImageServiceGrpc.newBlockingStub(channel);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {

@@ -7,8 +7,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a state root has left on the node: mounts under it, live pause processes from its binaries, sandbox dirs. */
-public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> sandboxDirs) {
+/**
+ * What a state root has left on the node: mounts under it, live pause processes from its binaries,
+ * sandbox and container dirs, live conmon processes for its containers, and OCI runtime state.
+ */
+public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> sandboxDirs, List<String> containerDirs,
+    List<Long> conmons, List<String> runtimeStates) {
 
   public static NodeLeaks of(Path root) throws IOException {
     List<String> mounts = new ArrayList<>();
@@ -18,7 +22,12 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
         mounts.add(mountPoint);
       }
     }
-    return new NodeLeaks(mounts, pausesOf(root), listDir(root.resolve("sandboxes")));
+    List<String> runtimeStates = new ArrayList<>();
+    for (String handler : listDir(root.resolve("runtimes"))) {
+      listDir(root.resolve("runtimes").resolve(handler)).forEach(id -> runtimeStates.add(handler + "/" + id));
+    }
+    return new NodeLeaks(mounts, pausesOf(root), listDir(root.resolve("sandboxes")), listDir(root.resolve("containers")),
+        conmonsOf(root), runtimeStates);
   }
 
   /** Live (not zombie) processes whose executable is a pause binary under {@code root}. */
@@ -31,6 +40,26 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
           String stat = Files.readString(proc.resolve("stat"));
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
           if (exe.startsWith(root.resolve("bin")) && state != 'Z') {
+            pids.add(Long.parseLong(proc.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // exited or kernel thread
+        }
+      }
+    }
+    return pids;
+  }
+
+  /** Live (not zombie) conmon processes whose command line names a directory under {@code root}. */
+  public static List<Long> conmonsOf(Path root) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path proc : procs) {
+        try {
+          String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+          String stat = Files.readString(proc.resolve("stat"));
+          char state = stat.charAt(stat.lastIndexOf(')') + 2);
+          if (stat.contains("(conmon)") && cmdline.contains(root.toString()) && state != 'Z') {
             pids.add(Long.parseLong(proc.getFileName().toString()));
           }
         } catch (IOException e) {
@@ -65,6 +94,7 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
   }
 
   public boolean empty() {
-    return mounts.isEmpty() && pauses.isEmpty() && sandboxDirs.isEmpty();
+    return mounts.isEmpty() && pauses.isEmpty() && sandboxDirs.isEmpty() && containerDirs.isEmpty()
+        && conmons.isEmpty() && runtimeStates.isEmpty();
   }
 }

@@ -1,0 +1,164 @@
+package dev.podshim.api;
+
+import dev.podshim.cri.v1.Capability;
+import dev.podshim.cri.v1.ContainerConfig;
+import dev.podshim.cri.v1.LinuxContainerResources;
+import dev.podshim.cri.v1.LinuxContainerSecurityContext;
+import dev.podshim.cri.v1.NamespaceOption;
+import dev.podshim.cri.v1.SecurityProfile;
+import dev.podshim.errors.CriException;
+import dev.podshim.store.ContainerConfig.Device;
+import dev.podshim.store.ContainerConfig.Env;
+import dev.podshim.store.ContainerConfig.GroupsPolicy;
+import dev.podshim.store.ContainerConfig.Mount;
+import dev.podshim.store.ContainerConfig.Profile;
+import dev.podshim.store.ContainerConfig.ProfileType;
+import dev.podshim.store.ContainerConfig.Propagation;
+import dev.podshim.store.ContainerConfig.Resources;
+import dev.podshim.store.ContainerConfig.Security;
+import dev.podshim.store.SandboxConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** CreateContainer's protobuf config → the domain's ContainerConfig, refusing what is absent or unknown. */
+final class ContainerConfigMapper {
+  private static final String SEC = "config.linux.security_context";
+
+  private ContainerConfigMapper() {}
+
+  static dev.podshim.store.ContainerConfig fromProto(ContainerConfig c) {
+    if (!c.hasMetadata() || c.getMetadata().getName().isEmpty()) {
+      throw CriException.invalidArgument("config.metadata.name: is required");
+    }
+    if (!c.hasImage() || c.getImage().getImage().isEmpty()) {
+      throw CriException.invalidArgument("config.image.image: is required");
+    }
+    if (!c.getCDIDevicesList().isEmpty()) {
+      throw CriException.invalidArgument("config.CDI_devices: CDI devices are not supported");
+    }
+    List<Env> envs = new ArrayList<>();
+    for (int i = 0; i < c.getEnvsCount(); i++) {
+      var kv = c.getEnvs(i);
+      if (!kv.getValue().isValidUtf8()) {
+        throw CriException.invalidArgument("config.envs[" + i + "].value: is not UTF-8");
+      }
+      envs.add(new Env(kv.getKey(), kv.getValue().toStringUtf8()));
+    }
+    List<Mount> mounts = new ArrayList<>();
+    for (int i = 0; i < c.getMountsCount(); i++) {
+      mounts.add(mount(i, c.getMounts(i)));
+    }
+    List<Device> devices = c.getDevicesList().stream()
+        .map(d -> new Device(d.getContainerPath(), d.getHostPath(), d.getPermissions())).toList();
+    var linux = c.getLinux();
+    return new dev.podshim.store.ContainerConfig(
+        c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
+        c.getCommandList(), c.getArgsList(), c.getWorkingDir(), envs, mounts, devices,
+        c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
+        resources(linux.getResources()), security(linux.getSecurityContext()),
+        c.getStopSignalValue() == 0 ? "" : c.getStopSignal().name());
+  }
+
+  private static Mount mount(int i, dev.podshim.cri.v1.Mount m) {
+    if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
+      throw CriException.invalidArgument("config.mounts[" + i + "].image: image volume mounts are not supported");
+    }
+    if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
+      throw CriException.invalidArgument("config.mounts[" + i + "]: id-mapped mounts are not supported");
+    }
+    Propagation[] values = Propagation.values();
+    int p = m.getPropagationValue();
+    if (p < 0 || p >= values.length) {
+      throw CriException.invalidArgument("config.mounts[" + i + "].propagation: unknown value " + p);
+    }
+    return new Mount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), m.getRecursiveReadOnly(), values[p]);
+  }
+
+  static Resources resources(LinuxContainerResources r) {
+    Map<String, Long> hugepages = new LinkedHashMap<>();
+    r.getHugepageLimitsList().forEach(h -> hugepages.put(h.getPageSize(), h.getLimit()));
+    return new Resources(r.getCpuPeriod(), r.getCpuQuota(), r.getCpuShares(), r.getMemoryLimitInBytes(),
+        r.getOomScoreAdj(), r.getCpusetCpus(), r.getCpusetMems(), hugepages, r.getUnifiedMap(),
+        r.getMemorySwapLimitInBytes());
+  }
+
+  private static Security security(LinuxContainerSecurityContext s) {
+    Capability caps = s.getCapabilities();
+    NamespaceOption ns = s.getNamespaceOptions();
+    if (ns.hasUsernsOptions() && ns.getUsernsOptions().getMode() != dev.podshim.cri.v1.NamespaceMode.NODE) {
+      throw CriException.invalidArgument(SEC + ".namespace_options.userns_options: user namespaces are not supported");
+    }
+    int policy = s.getSupplementalGroupsPolicyValue();
+    if (policy < 0 || policy >= GroupsPolicy.values().length) {
+      throw CriException.invalidArgument(SEC + ".supplemental_groups_policy: unknown value " + policy);
+    }
+    return new Security(caps.getAddCapabilitiesList(), caps.getDropCapabilitiesList(),
+        caps.getAddAmbientCapabilitiesList(), s.getPrivileged(),
+        new SandboxConfig.NamespaceModes(mode("network", ns.getNetworkValue()), mode("pid", ns.getPidValue()),
+            mode("ipc", ns.getIpcValue()), ns.getTargetId()),
+        s.hasRunAsUser() ? s.getRunAsUser().getValue() : null,
+        s.hasRunAsGroup() ? s.getRunAsGroup().getValue() : null,
+        s.getRunAsUsername(), s.getReadonlyRootfs(), s.getSupplementalGroupsList(), GroupsPolicy.values()[policy],
+        s.getNoNewPrivs(), s.getMaskedPathsList(), s.getReadonlyPathsList(),
+        seccomp(s), apparmor(s));
+  }
+
+  private static Profile seccomp(LinuxContainerSecurityContext s) {
+    if (s.hasSeccomp()) {
+      return profile("seccomp", s.getSeccomp());
+    }
+    // no profile at all is unconfined, as containerd and CRI-O take it (kubelet always sends one)
+    return legacy("seccomp_profile_path", s.getSeccompProfilePath(), new Profile(ProfileType.UNCONFINED, ""));
+  }
+
+  private static @Nullable Profile apparmor(LinuxContainerSecurityContext s) {
+    if (s.hasApparmor()) {
+      return profile("apparmor", s.getApparmor());
+    }
+    return s.getApparmorProfile().isEmpty() ? null : legacy("apparmor_profile", s.getApparmorProfile(), null);
+  }
+
+  private static Profile profile(String field, SecurityProfile p) {
+    return switch (p.getProfileType()) {
+      case RuntimeDefault -> Profile.runtimeDefault();
+      case Unconfined -> new Profile(ProfileType.UNCONFINED, "");
+      case Localhost -> {
+        if (p.getLocalhostRef().isEmpty()) {
+          throw CriException.invalidArgument(SEC + "." + field + ".localhost_ref: is required for Localhost");
+        }
+        yield new Profile(ProfileType.LOCALHOST, p.getLocalhostRef());
+      }
+      case UNRECOGNIZED -> throw CriException.invalidArgument(SEC + "." + field + ".profile_type: unknown value "
+          + p.getProfileTypeValue());
+    };
+  }
+
+  /** The deprecated string form: "", "runtime/default", "docker/default", "unconfined", "localhost/<path>". */
+  private static @Nullable Profile legacy(String field, String value, @Nullable Profile ifEmpty) {
+    if (value.isEmpty()) {
+      return ifEmpty;
+    }
+    if (value.equals("runtime/default") || value.equals("docker/default")) {
+      return Profile.runtimeDefault();
+    }
+    if (value.equals("unconfined")) {
+      return new Profile(ProfileType.UNCONFINED, "");
+    }
+    if (value.startsWith("localhost/")) {
+      return new Profile(ProfileType.LOCALHOST, value.substring("localhost/".length()));
+    }
+    throw CriException.invalidArgument(SEC + "." + field + ": \"" + value
+        + "\" is not runtime/default, unconfined or localhost/<path>");
+  }
+
+  private static SandboxConfig.Mode mode(String field, int value) {
+    SandboxConfig.Mode[] modes = SandboxConfig.Mode.values();
+    if (value < 0 || value >= modes.length) {
+      throw CriException.invalidArgument(SEC + ".namespace_options." + field + ": unknown namespace mode " + value);
+    }
+    return modes[value];
+  }
+}

@@ -1,0 +1,234 @@
+package dev.podshim.container;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podshim.config.CgroupDriver;
+import dev.podshim.errors.Cleanup;
+import dev.podshim.errors.CriException;
+import dev.podshim.image.ImageConfig;
+import dev.podshim.image.ImageInfo;
+import dev.podshim.image.ImageService;
+import dev.podshim.oci.Conmon;
+import dev.podshim.oci.ConmonSpec;
+import dev.podshim.oci.OciException;
+import dev.podshim.oci.OciRuntime;
+import dev.podshim.oci.Signals;
+import dev.podshim.os.OsException;
+import dev.podshim.os.Pidfd;
+import dev.podshim.os.ProcStat;
+import dev.podshim.sandbox.Clock;
+import dev.podshim.sandbox.Namespace;
+import dev.podshim.sandbox.PodFiles;
+import dev.podshim.store.Container;
+import dev.podshim.store.ContainerConfig;
+import dev.podshim.store.ContainerMetadata;
+import dev.podshim.store.ContainerStatus;
+import dev.podshim.store.ContainerStore;
+import dev.podshim.store.EntityStore;
+import dev.podshim.store.Sandbox;
+import dev.podshim.store.SandboxConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The steps of CreateContainer and their undo: meta.json first, then the rootfs snapshot, the
+ * bundle, and conmon (which has the runtime create the container). A crash part-way leaves a
+ * container whose status is not {@code created}, which recovery tears down with {@link #teardown}.
+ */
+final class ContainerCreation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String DEFAULT_TERMINATION_PATH = "/dev/termination-log";
+  private static final String TERMINATION_ANNOTATION = "io.kubernetes.container.terminationMessagePath";
+
+  /** The machine-facing parts creation needs. */
+  record Tools(Conmon conmon, HostFacts host, CgroupDriver cgroupDriver, Path socketDir) {
+    Tools {
+      requireNonNull(conmon, "conmon");
+      requireNonNull(host, "host");
+      requireNonNull(cgroupDriver, "cgroupDriver");
+      requireNonNull(socketDir, "socketDir");
+    }
+  }
+
+  private final ContainerStore store;
+  private final ImageService images;
+  private final Tools tools;
+  private final ConmonMonitor monitor;
+
+  ContainerCreation(ContainerStore store, ImageService images, Tools tools, ConmonMonitor monitor) {
+    this.store = requireNonNull(store, "store");
+    this.images = requireNonNull(images, "images");
+    this.tools = requireNonNull(tools, "tools");
+    this.monitor = requireNonNull(monitor, "monitor");
+  }
+
+  Container create(String id, String name, Sandbox sandbox, ContainerConfig config, OciRuntime runtime,
+      @Nullable Path targetPidns) {
+    ImageInfo image = images.status(config.image())
+        .orElseThrow(() -> CriException.notFound("image " + config.image() + " not found; pull it first"));
+    ImageConfig imageConfig = images.config(image.id())
+        .orElseThrow(() -> CriException.notFound("image " + config.image() + " not found; pull it first"));
+    String logPath = logPath(sandbox, config);
+    int stopSignal = stopSignal(config, imageConfig);
+    ContainerMetadata meta = new ContainerMetadata(id, name, sandbox.id(), config, image.id(),
+        image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), Clock.nowNanos(), logPath,
+        sandbox.metadata().config().runtimeHandler(), stopSignal, terminationMessagePath(config));
+    try (Cleanup cleanup = new Cleanup("create container " + id)) {
+      Container container = store.create(meta);
+      cleanup.push("remove container directory", () -> store.delete(container));
+      container.lifecycle().lock();
+      try {
+        Path rootfs = images.snapshots().prepare(image.id(), id);
+        cleanup.push("release rootfs", () -> images.snapshots().release(id));
+        makeVolumeDirs(rootfs, imageConfig, config);
+        BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, podContext(sandbox),
+            targetPidns, tools.cgroupDriver(), tools.host().capabilities(), tools.host().oomScoreAdj(),
+            tools.host().appArmorEnabled(), runtime.handler()));
+        writeBundle(container, built);
+        if (!logPath.isEmpty()) {
+          Files.createDirectories(Path.of(logPath).getParent());
+        }
+        Files.createDirectories(tools.socketDir());
+        cleanup.push("delete from " + runtime.handler(), () -> runtime.delete(id));
+        Conmon.Created created = tools.conmon().create(new ConmonSpec(id, name, runtime, container.bundle(),
+            container.dir(), tools.socketDir(), logPath.isEmpty() ? null : Path.of(logPath), config.stdin(),
+            config.stdinOnce(), config.tty()));
+        Pidfd pidfd = Pidfd.open(created.conmonPid());
+        OptionalLong started = ProcStat.startTime(created.conmonPid());
+        monitor.watch(container, pidfd);
+        cleanup.push("forget conmon", () -> monitor.forget(container));
+        ResolvedUser u = built.user();
+        container.updateStatus(s -> s.asCreated(created.conmonPid(), started.orElse(0), created.containerPid(),
+            new ContainerStatus.User(u.uid(), u.gid(), u.supplementalGroups())));
+        cleanup.commit();
+        return container;
+      } finally {
+        container.lifecycle().unlock();
+      }
+    } catch (OciException e) {
+      throw CriException.internal("create container " + id + ": " + e.getMessage(), e);
+    } catch (IOException | OsException e) {
+      throw CriException.internal("create container " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Releases everything a container holds: runtime state, conmon leftovers, rootfs, its directory. */
+  void teardown(Container c, OciRuntime runtime) {
+    monitor.forget(c);
+    runtime.delete(c.id());
+    images.snapshots().release(c.id());
+    try {
+      store.delete(c);
+    } catch (CriException e) {
+      // conmon may still be writing its exit file into the directory: once more
+      store.delete(c);
+    }
+  }
+
+  /** The container's memory cgroup directory, for OOM accounting; null when unknown. */
+  @Nullable Path memoryCgroup(Container c) {
+    try {
+      JsonNode spec = JSON.readTree(c.bundle().resolve("config.json").toFile());
+      String path = spec.path("linux").path("cgroupsPath").asText("");
+      if (path.isEmpty() || path.contains(":")) {
+        return null; // systemd slices: conmon's own OOM marker still tells
+      }
+      Path v1 = Path.of("/sys/fs/cgroup/memory").resolve(path.substring(1));
+      return Files.isDirectory(Path.of("/sys/fs/cgroup/memory")) ? v1 : Path.of("/sys/fs/cgroup").resolve(path.substring(1));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String logPath(Sandbox sandbox, ContainerConfig config) {
+    if (config.logPath().isEmpty()) {
+      return "";
+    }
+    String dir = sandbox.metadata().config().logDirectory();
+    if (dir.isEmpty()) {
+      throw CriException.invalidArgument("config.log_path: the sandbox has no log_directory to put "
+          + config.logPath() + " in");
+    }
+    Path base = Path.of(dir).normalize();
+    Path log = base.resolve(config.logPath()).normalize();
+    if (Path.of(config.logPath()).isAbsolute() || !log.startsWith(base) || log.equals(base)) {
+      throw CriException.invalidArgument("config.log_path: " + config.logPath()
+          + " is not a path inside the sandbox's log directory " + dir);
+    }
+    return log.toString();
+  }
+
+  private static int stopSignal(ContainerConfig config, ImageConfig image) {
+    if (!config.stopSignal().isEmpty()) {
+      return Signals.parse(config.stopSignal()).orElseThrow(
+          () -> CriException.invalidArgument("config.stop_signal: unknown signal " + config.stopSignal()));
+    }
+    return Signals.parse(image.stopSignal()).orElse(Signals.SIGTERM);
+  }
+
+  private static String terminationMessagePath(ContainerConfig config) {
+    String inContainer = config.annotations().getOrDefault(TERMINATION_ANNOTATION, DEFAULT_TERMINATION_PATH);
+    for (ContainerConfig.Mount m : config.mounts()) {
+      if (m.containerPath().equals(inContainer)) {
+        return m.hostPath();
+      }
+    }
+    return "";
+  }
+
+  /** Image volumes become empty directories in the rootfs, as CRI-O's default "mkdir" mode. */
+  private static void makeVolumeDirs(Path rootfs, ImageConfig image, ContainerConfig config) throws IOException {
+    for (String volume : image.volumes()) {
+      boolean mounted = config.mounts().stream().anyMatch(m -> Path.of(m.containerPath()).normalize()
+          .equals(Path.of(volume).normalize()));
+      Path inside = rootfs.resolve(Path.of("/").relativize(Path.of("/").resolve(volume).normalize()));
+      if (!mounted && inside.startsWith(rootfs) && !Files.exists(inside, LinkOption.NOFOLLOW_LINKS)
+          && isInsideRealRootfs(rootfs, inside.getParent())) {
+        Files.createDirectories(inside);
+      }
+    }
+  }
+
+  /** Guards against a symlinked parent leading out of the rootfs. */
+  private static boolean isInsideRealRootfs(Path rootfs, Path dir) throws IOException {
+    Path existing = dir;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    return existing != null && existing.toRealPath().startsWith(rootfs.toRealPath());
+  }
+
+  private static void writeBundle(Container container, BuiltSpec built) throws IOException {
+    Files.createDirectories(container.bundle());
+    Files.write(container.bundle().resolve("config.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(built.spec()));
+  }
+
+  static PodContext podContext(Sandbox sandbox) {
+    SandboxConfig pod = sandbox.metadata().config();
+    String hostname;
+    try {
+      hostname = Files.readString(PodFiles.hostname(sandbox)).trim();
+    } catch (IOException e) {
+      hostname = pod.hostname();
+    }
+    String cgroupParent = pod.cgroupParent();
+    return new PodContext(sandbox.id(), sandbox.metadata().name(), pod.metadata().name(), pod.metadata().namespace(),
+        pod.metadata().uid(), pod.namespaces(),
+        PodFiles.namespace(sandbox, Namespace.NET), PodFiles.namespace(sandbox, Namespace.IPC),
+        PodFiles.namespace(sandbox, Namespace.UTS), PodFiles.namespace(sandbox, Namespace.PID),
+        PodFiles.hosts(sandbox), PodFiles.resolvConf(sandbox), PodFiles.hostname(sandbox), PodFiles.shm(sandbox),
+        cgroupParent, hostname);
+  }
+
+  /** For recovery: a directory whose meta.json could not be read is torn down by its name. */
+  static void deleteDirectory(Path dir) throws IOException {
+    EntityStore.deleteTree(dir);
+  }
+}

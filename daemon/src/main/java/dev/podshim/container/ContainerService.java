@@ -1,0 +1,383 @@
+package dev.podshim.container;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.podshim.errors.CriException;
+import dev.podshim.image.ImageService;
+import dev.podshim.oci.OciException;
+import dev.podshim.oci.OciRuntime;
+import dev.podshim.oci.RuntimeHandlers;
+import dev.podshim.oci.Signals;
+import dev.podshim.sandbox.Clock;
+import dev.podshim.os.ExitWatcher;
+import dev.podshim.sandbox.SandboxService;
+import dev.podshim.store.Container;
+import dev.podshim.store.ContainerConfig;
+import dev.podshim.store.ContainerMetadata;
+import dev.podshim.store.ContainerStatus;
+import dev.podshim.store.ContainerStore;
+import dev.podshim.store.Sandbox;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Container lifecycle: CreateContainer builds the rootfs and bundle and starts conmon (which has
+ * the runtime create the container), Start/Stop/Remove drive the runtime, conmon's exit records
+ * the container's. Every change is persisted before it is answered.
+ */
+public final class ContainerService {
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
+  /** After SIGKILL only a process stuck in the kernel takes long to go. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final Duration LOG_REOPEN_WAIT = Duration.ofSeconds(5);
+
+  private final ContainerStore store;
+  private final SandboxService sandboxes;
+  private final ImageService images;
+  private final RuntimeHandlers runtimes;
+  private final ContainerNames names = new ContainerNames();
+  private final ContainerCreation creation;
+  private final ConmonMonitor monitor;
+  private final ExecSync execSync;
+  private final AtomicLong oomKills = new AtomicLong();
+
+  ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
+      ContainerCreation.Tools tools, ExitWatcher watcher, ScheduledExecutorService timer) {
+    this.store = requireNonNull(store, "store");
+    this.sandboxes = requireNonNull(sandboxes, "sandboxes");
+    this.images = requireNonNull(images, "images");
+    this.runtimes = requireNonNull(runtimes, "runtimes");
+    this.monitor = new ConmonMonitor(watcher, this::recordExit);
+    this.creation = new ContainerCreation(store, images, tools, monitor);
+    this.execSync = new ExecSync(timer);
+  }
+
+  /** Wires the service to this machine: conmon from PATH, the node's capabilities and cgroups. */
+  public static ContainerService create(dev.podshim.config.DaemonConfig config, ContainerStore store,
+      SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes, ExitWatcher watcher) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("podshim-exec-timer").factory());
+    ContainerCreation.Tools tools = new ContainerCreation.Tools(
+        new dev.podshim.oci.Conmon(Path.of("/usr/bin/conmon"), conmonLogLevel(config.logLevel())),
+        HostFacts.read(), config.cgroupDriver(), config.root().resolve("sockets"));
+    return new ContainerService(store, sandboxes, images, runtimes, tools, watcher, timer);
+  }
+
+  private static String conmonLogLevel(String daemonLevel) {
+    return switch (daemonLevel) {
+      case "debug", "trace" -> "debug";
+      case "warn" -> "warn";
+      case "error" -> "error";
+      default -> "info";
+    };
+  }
+
+  /** CreateContainer: returns the new container's id. */
+  public String create(String sandboxIdOrPrefix, ContainerConfig config) {
+    Sandbox sandbox = sandboxes.get(sandboxIdOrPrefix);
+    if (!sandbox.status().ready()) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+          "create container in sandbox " + sandbox.id() + ": the sandbox is not ready");
+    }
+    OciRuntime runtime = runtimes.get(sandbox.metadata().config().runtimeHandler());
+    String name = ContainerNames.nameOf(config, sandbox);
+    String id = ContainerNames.newId();
+    names.reserve(name, id);
+    try {
+      Container container = creation.create(id, name, sandbox, config, runtime, targetPidns(config, sandbox));
+      LOG.atInfo().addKeyValue("container_id", id).addKeyValue("sandbox_id", sandbox.id())
+          .addKeyValue("name", config.name()).log("container created");
+      return container.id();
+    } catch (RuntimeException | Error e) {
+      names.release(name, id);
+      throw e;
+    }
+  }
+
+  private @Nullable Path targetPidns(ContainerConfig config, Sandbox sandbox) {
+    if (config.security().namespaces().pid() != dev.podshim.store.SandboxConfig.Mode.TARGET) {
+      return null;
+    }
+    String targetId = config.security().namespaces().targetId();
+    Container target = store.find(targetId);
+    if (target == null || !target.metadata().sandboxId().equals(sandbox.id())) {
+      throw CriException.invalidArgument("config.linux.security_context.namespace_options.target_id: container "
+          + targetId + " not found in sandbox " + sandbox.id());
+    }
+    if (target.status().state() != ContainerStatus.State.RUNNING) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+          "target container " + target.id() + " is not running");
+    }
+    return Path.of("/proc/" + target.status().pid() + "/ns/pid");
+  }
+
+  /** StartContainer: only a CREATED container can start. */
+  public void start(String idOrPrefix) {
+    Container c = store.get(idOrPrefix);
+    c.lifecycle().lock();
+    try {
+      ContainerStatus.State state = c.status().state();
+      if (state != ContainerStatus.State.CREATED) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+            "start container " + c.id() + ": it is " + state + ", not CREATED");
+      }
+      try {
+        runtimes.get(c.metadata().runtimeHandler()).start(c.id());
+      } catch (OciException e) {
+        throw CriException.internal("start container " + c.id() + ": " + e.getMessage(), e);
+      }
+      c.updateStatus(s -> s.withStarted(Clock.nowNanos()));
+      LOG.atInfo().addKeyValue("container_id", c.id()).log("container started");
+    } finally {
+      c.lifecycle().unlock();
+    }
+  }
+
+  /**
+   * StopContainer: the stop signal, then SIGKILL once {@code timeout} passes (at once for zero).
+   * Missing or already exited: no-op.
+   */
+  public void stop(String idOrPrefix, Duration timeout) {
+    Container c = store.find(idOrPrefix);
+    if (c == null) {
+      return;
+    }
+    c.lifecycle().lock();
+    try {
+      stopLocked(c, timeout);
+    } finally {
+      c.lifecycle().unlock();
+    }
+  }
+
+  private void stopLocked(Container c, Duration timeout) {
+    if (c.status().state() == ContainerStatus.State.EXITED || !monitor.watched(c)) {
+      return;
+    }
+    OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
+    if (!timeout.isZero() && c.status().state() == ContainerStatus.State.RUNNING) {
+      signal(runtime, c, c.metadata().stopSignal());
+      if (monitor.awaitExit(c, timeout)) {
+        return;
+      }
+    }
+    signal(runtime, c, Signals.SIGKILL);
+    if (!monitor.awaitExit(c, KILL_WAIT)) {
+      throw new CriException(CriException.Kind.DEADLINE_EXCEEDED,
+          "stop container " + c.id() + ": still running " + KILL_WAIT.toSeconds() + "s after SIGKILL");
+    }
+  }
+
+  private static void signal(OciRuntime runtime, Container c, int signal) {
+    try {
+      runtime.kill(c.id(), signal, false);
+    } catch (OciException e) {
+      // it exited meanwhile ("container not running"): the exit is on its way
+      LOG.atDebug().addKeyValue("container_id", c.id()).log("kill {}: {}", signal, e.getMessage());
+    }
+  }
+
+  /** RemoveContainer: kills a live container first; a missing one is fine. */
+  public void remove(String idOrPrefix) {
+    Container c = store.find(idOrPrefix);
+    if (c == null) {
+      return;
+    }
+    c.lifecycle().lock();
+    try {
+      if (store.find(c.id()) != c) {
+        return; // removed by a concurrent call while we waited
+      }
+      stopLocked(c, Duration.ZERO);
+      creation.teardown(c, runtimes.get(c.metadata().runtimeHandler()));
+      names.release(c.metadata().name(), c.id());
+      LOG.atInfo().addKeyValue("container_id", c.id()).log("container removed");
+    } finally {
+      c.lifecycle().unlock();
+    }
+  }
+
+  /** The container with this id or unique prefix; NOT_FOUND otherwise. */
+  public Container get(String idOrPrefix) {
+    Container c = store.get(idOrPrefix);
+    if (!c.status().created()) {
+      throw CriException.notFound("container " + idOrPrefix + " not found");
+    }
+    return c;
+  }
+
+  public List<Container> list(ContainerFilter filter) {
+    List<Container> result = new ArrayList<>();
+    for (Container c : store.list()) {
+      if (matches(c, filter)) {
+        result.add(c);
+      }
+    }
+    return result;
+  }
+
+  private static boolean matches(Container c, ContainerFilter f) {
+    if (!c.status().created()) {
+      return false;
+    }
+    if (!f.idPrefix().isEmpty() && !c.id().startsWith(f.idPrefix())) {
+      return false;
+    }
+    if (!f.sandboxIdPrefix().isEmpty() && !c.metadata().sandboxId().startsWith(f.sandboxIdPrefix())) {
+      return false;
+    }
+    if (f.state() != null && f.state() != c.status().state()) {
+      return false;
+    }
+    Map<String, String> labels = c.metadata().config().labels();
+    for (Map.Entry<String, String> want : f.labels().entrySet()) {
+      if (!want.getValue().equals(labels.get(want.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Containers of one sandbox, created or not, for the pod-level stop and remove. */
+  List<Container> inSandbox(String sandboxId) {
+    return store.list().stream().filter(c -> c.metadata().sandboxId().equals(sandboxId)).toList();
+  }
+
+  /** UpdateContainerResources: applied to the live cgroup through the runtime, then recorded. */
+  public void updateResources(String idOrPrefix, ContainerConfig.Resources resources) {
+    Container c = get(idOrPrefix);
+    c.lifecycle().lock();
+    try {
+      ContainerStatus.State state = c.status().state();
+      if (state != ContainerStatus.State.RUNNING && state != ContainerStatus.State.CREATED) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+            "update resources of container " + c.id() + ": it is " + state);
+      }
+      Path file = c.dir().resolve("resources-update.json");
+      try {
+        Files.write(file, SpecResources.build(resources).toString().getBytes(StandardCharsets.UTF_8));
+        runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
+      } catch (OciException | IOException e) {
+        throw CriException.internal("update resources of container " + c.id() + ": " + e.getMessage(), e);
+      }
+      c.updateStatus(s -> s.withResources(resources));
+    } finally {
+      c.lifecycle().unlock();
+    }
+  }
+
+  /** ReopenContainerLog: conmon reopens the log file (after kubelet rotated it); returns once it exists. */
+  public void reopenLog(String idOrPrefix) {
+    Container c = get(idOrPrefix);
+    if (c.status().state() != ContainerStatus.State.RUNNING) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+          "reopen log of container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
+    }
+    // conmon's control fifo takes "<type> <height> <width>\n"; type 2 reopens the log
+    try (OutputStream out = Files.newOutputStream(c.bundle().resolve("ctl"), StandardOpenOption.WRITE)) {
+      out.write("2 0 0\n".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw CriException.internal("reopen log of container " + c.id() + ": " + e.getMessage(), e);
+    }
+    awaitLogFile(c);
+  }
+
+  /** conmon reopens on its own loop: kubelet expects the new file to exist when the call returns. */
+  private static void awaitLogFile(Container c) {
+    if (c.metadata().logPath().isEmpty()) {
+      return;
+    }
+    Path log = Path.of(c.metadata().logPath());
+    long deadline = System.nanoTime() + LOG_REOPEN_WAIT.toNanos();
+    while (!Files.exists(log)) {
+      if (System.nanoTime() > deadline) {
+        throw new CriException(CriException.Kind.DEADLINE_EXCEEDED, "reopen log of container " + c.id()
+            + ": conmon did not create " + log + " within " + LOG_REOPEN_WAIT.toSeconds() + "s");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CriException(CriException.Kind.UNAVAILABLE, "reopen log of container " + c.id() + ": interrupted");
+      }
+    }
+  }
+
+  /** ExecSync in a running container. */
+  public ExecSync.Result execSync(String idOrPrefix, List<String> cmd, Duration timeout) {
+    Container c = get(idOrPrefix);
+    if (c.status().state() != ContainerStatus.State.RUNNING) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+          "exec in container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
+    }
+    try {
+      return execSync.run(c, runtimes.get(c.metadata().runtimeHandler()), cmd, timeout);
+    } catch (OciException e) {
+      throw ExecSync.failed(c, e);
+    }
+  }
+
+  /** Records an exit from conmon's files; runs once conmon is gone. */
+  private void recordExit(Container c) {
+    ContainerExits.Exit exit = ContainerExits.read(c.dir(), creation.memoryCgroup(c));
+    String message = ContainerExits.terminationMessage(c.metadata());
+    if (exit == null) {
+      c.updateStatus(s -> s.withExit(Clock.nowNanos(), 255, "Error",
+          message.isEmpty() ? "conmon exited without recording the container's exit" : message));
+    } else {
+      if (exit.oomKilled()) {
+        oomKills.incrementAndGet();
+      }
+      c.updateStatus(s -> s.withExit(exit.atNanos(), exit.exitCode(), exit.reason(), message));
+    }
+    LOG.atInfo().addKeyValue("container_id", c.id()).addKeyValue("exit_code", c.status().exitCode())
+        .addKeyValue("reason", c.status().reason()).log("container exited");
+  }
+
+  /** conmon processes alive and watched, for metrics. */
+  public int conmonsAlive() {
+    return monitor.alive();
+  }
+
+  /** OOM kills seen since start-up, for metrics. */
+  public long oomKills() {
+    return oomKills.get();
+  }
+
+  /** Start-up: see {@link ContainerRecovery}. */
+  public ContainerRecovery.Result recover() {
+    return new ContainerRecovery(store, runtimes, creation, monitor, names, this::recordExit).recover();
+  }
+
+  /** The pod's containers, stopped at once; for StopPodSandbox. */
+  void stopAllIn(String sandboxId) {
+    for (Container c : inSandbox(sandboxId)) {
+      stop(c.id(), Duration.ZERO);
+    }
+  }
+
+  /** The pod's containers, removed; for RemovePodSandbox. */
+  void removeAllIn(String sandboxId) {
+    for (Container c : inSandbox(sandboxId)) {
+      remove(c.id());
+    }
+  }
+
+  ImageService images() {
+    return images;
+  }
+}

@@ -1,0 +1,142 @@
+package dev.podshim.oci;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podshim.os.OsException;
+import dev.podshim.os.Spawn;
+import dev.podshim.os.SpawnSpec;
+import dev.podshim.os.SyncPipe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts CRI-O's container monitor for one container. conmon forks a monitor that outlives the
+ * call (our subreaper status makes it our child once its parent exits), which runs the runtime's
+ * {@code create}, holds the container's stdio, writes the CRI log, and writes the exit code to
+ * the exit file when the container ends. It reports the container's pid, or the runtime's error,
+ * on the sync pipe it inherits as fd 3.
+ */
+public final class Conmon {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration PARENT_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(120);
+
+  private final Path binary;
+  private final String logLevel;
+
+  public Conmon(Path binary, String logLevel) {
+    this.binary = requireNonNull(binary, "binary");
+    this.logLevel = requireNonNull(logLevel, "logLevel");
+  }
+
+  /** What a successful create reports. */
+  public record Created(long conmonPid, long containerPid) {}
+
+  /**
+   * Launches conmon and returns once the runtime has created the container (its process waits
+   * for {@code start}). A failure throws {@link OciException} with the runtime's message; conmon
+   * then exits by itself.
+   */
+  public Created create(ConmonSpec spec) {
+    try (SyncPipe sync = SyncPipe.open()) {
+      Spawn.Result parent;
+      try {
+        parent = Spawn.run(new SpawnSpec(argv(spec), env(), List.of(sync.writeFd()), PARENT_TIMEOUT));
+      } catch (OsException e) {
+        throw new OciException("conmon: " + e.getMessage(), false);
+      }
+      sync.closeWrite();
+      if (parent.exitStatus() != 0) {
+        throw new OciException("conmon exited " + parent.exitStatus() + ": "
+            + OciException.lastLine(parent.stderr() + "\n" + parent.stdout()), false);
+      }
+      String reply;
+      try {
+        reply = sync.read(CREATE_TIMEOUT, Conmon::isCompleteJson);
+      } catch (OsException e) {
+        throw new OciException("conmon: no answer from " + spec.runtime().handler() + " create: " + e.getMessage(),
+            false);
+      }
+      long pid = containerPid(reply, spec);
+      return new Created(readPid(spec.conmonPidFile()), pid);
+    }
+  }
+
+  private List<String> argv(ConmonSpec spec) {
+    List<String> argv = new ArrayList<>(List.of(
+        binary.toString(),
+        "--api-version", "1",
+        "--cid", spec.containerId(),
+        "--cuuid", spec.containerId(),
+        "--name", spec.name(),
+        "--runtime", spec.runtime().binary().toString(),
+        "--bundle", spec.bundle().toString(),
+        "--container-pidfile", spec.containerPidFile().toString(),
+        "--conmon-pidfile", spec.conmonPidFile().toString(),
+        "--persist-dir", spec.dir().toString(),
+        "--exit-dir", spec.dir().resolve("exits").toString(),
+        "--socket-dir-path", spec.socketDir().toString(),
+        "--log-level", logLevel));
+    argv.add("--log-path");
+    argv.add(spec.logPath() == null ? "none:" : "k8s-file:" + spec.logPath());
+    for (String arg : spec.runtime().globalArgs()) {
+      argv.add("--runtime-arg");
+      argv.add(arg);
+    }
+    if (spec.tty()) {
+      argv.add("--terminal");
+    }
+    if (spec.stdin()) {
+      argv.add("--stdin");
+      if (!spec.stdinOnce()) {
+        argv.add("--leave-stdin-open");
+      }
+    }
+    return argv;
+  }
+
+  private static List<String> env() {
+    return List.of("_OCI_SYNCPIPE=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  }
+
+  private static boolean isCompleteJson(String text) {
+    try {
+      return JSON.readTree(text) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static long containerPid(String reply, ConmonSpec spec) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(reply);
+    } catch (IOException e) {
+      node = null;
+    }
+    if (node == null || !node.has("data")) {
+      throw new OciException("conmon: " + spec.runtime().handler() + " create gave no pid (reply \""
+          + reply.strip() + "\")", false);
+    }
+    long pid = node.path("data").asLong(-1);
+    if (pid <= 0) {
+      String message = node.path("message").asText("");
+      throw new OciException(spec.runtime().handler() + " create: " + OciException.lastLine(message), false);
+    }
+    return pid;
+  }
+
+  private static long readPid(Path file) {
+    try {
+      return Long.parseLong(Files.readString(file).trim());
+    } catch (IOException | NumberFormatException e) {
+      throw new OciException("conmon: read pid file " + file + ": " + e.getMessage(), false);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.podshim.os;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A program for {@link Spawn#run(SpawnSpec)}: its argv (the first element its path), its whole
+ * environment as {@code KEY=value} entries, fds of ours it gets as 3, 4, …, the time it has, and
+ * how many bytes of each of stdout and stderr are kept (the rest is read and dropped).
+ */
+public record SpawnSpec(List<String> argv, List<String> env, List<Integer> extraFds, Duration timeout,
+    int maxOutputBytes) {
+  public SpawnSpec {
+    argv = List.copyOf(argv);
+    env = List.copyOf(env);
+    extraFds = List.copyOf(extraFds);
+    requireNonNull(timeout, "timeout");
+    if (maxOutputBytes < 0) {
+      throw new IllegalArgumentException("maxOutputBytes < 0: " + maxOutputBytes);
+    }
+  }
+
+  /** Keeping the first {@link Spawn#MAX_OUTPUT} bytes of each stream. */
+  public SpawnSpec(List<String> argv, List<String> env, List<Integer> extraFds, Duration timeout) {
+    this(argv, env, extraFds, timeout, Spawn.MAX_OUTPUT);
+  }
+}

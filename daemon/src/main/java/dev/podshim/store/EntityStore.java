@@ -1,0 +1,152 @@
+package dev.podshim.store;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.podshim.errors.CriException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One kind of entity (sandboxes, containers), in memory and under {@code <root>/<kind>s/<id>/}:
+ * an immutable {@code meta.json} written before anything is acquired for the entity, and a
+ * mutable {@code status.json} written through its {@link StatusCell}. Ids are looked up by any
+ * unique prefix through the {@link IdIndex}.
+ *
+ * @param <M> metadata record
+ * @param <S> status record
+ * @param <E> the entity, made from the two by {@link Factory}
+ */
+public final class EntityStore<M, S, E> {
+  static final String META = "meta.json";
+  static final String STATUS = "status.json";
+
+  /** Makes the entity object from what is on disk (or about to be). */
+  @FunctionalInterface
+  public interface Factory<M, S, E> {
+    E make(M metadata, StatusCell<S> status, Path dir);
+  }
+
+  private final String kind;
+  private final Path dir;
+  private final Class<M> metaType;
+  private final Class<S> statusType;
+  private final S initialStatus;
+  private final Function<M, String> idOf;
+  private final Factory<M, S, E> factory;
+  private final IdIndex<E> index;
+
+  public EntityStore(String kind, Path dir, Class<M> metaType, Class<S> statusType, S initialStatus,
+      Function<M, String> idOf, Factory<M, S, E> factory) {
+    this.kind = requireNonNull(kind, "kind");
+    this.dir = requireNonNull(dir, "dir");
+    this.metaType = requireNonNull(metaType, "metaType");
+    this.statusType = requireNonNull(statusType, "statusType");
+    this.initialStatus = requireNonNull(initialStatus, "initialStatus");
+    this.idOf = requireNonNull(idOf, "idOf");
+    this.factory = requireNonNull(factory, "factory");
+    this.index = new IdIndex<>(kind);
+  }
+
+  /** Where the entities' directories live. */
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * Creates the directory and writes meta.json before anything else is acquired. The status file
+   * is written at the first change; until then the status is the initial one.
+   */
+  public E create(M metadata) {
+    String id = idOf.apply(metadata);
+    Path entityDir = dir.resolve(id);
+    try {
+      Files.createDirectories(dir);
+      Files.createDirectory(entityDir);
+      StateFile.write(entityDir.resolve(META), metadata);
+    } catch (IOException | UncheckedIOException e) {
+      throw CriException.internal("create " + kind + " directory " + entityDir + ": " + e.getMessage(), e);
+    }
+    E entity = factory.make(metadata, new StatusCell<>(entityDir.resolve(STATUS), initialStatus), entityDir);
+    index.put(id, entity);
+    return entity;
+  }
+
+  /** The entity with this id or unique id prefix; NOT_FOUND otherwise. */
+  public E get(String idOrPrefix) {
+    E found = find(idOrPrefix);
+    if (found == null) {
+      throw CriException.notFound(kind + " " + idOrPrefix + " not found");
+    }
+    return found;
+  }
+
+  public @Nullable E find(String idOrPrefix) {
+    return index.find(idOrPrefix);
+  }
+
+  public List<E> list() {
+    return index.all();
+  }
+
+  /** Forgets the entity and deletes its directory; the caller has released every mount in it. */
+  public void delete(String id, Path entityDir, E entity) {
+    try {
+      deleteTree(entityDir);
+    } catch (IOException e) {
+      throw CriException.internal("remove " + kind + " directory " + entityDir + ": " + e.getMessage(), e);
+    }
+    index.remove(id, entity);
+  }
+
+  /** Reads every entity directory. Directories that cannot be read come back as failures. */
+  public List<Loaded<E>> loadAll() {
+    List<Loaded<E>> result = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return result;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entityDir : entries) {
+        result.add(load(entityDir));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("list " + dir, e);
+    }
+    return result;
+  }
+
+  private Loaded<E> load(Path entityDir) {
+    try {
+      M meta = StateFile.read(entityDir.resolve(META), metaType);
+      Path statusFile = entityDir.resolve(STATUS);
+      S status = Files.exists(statusFile) ? StateFile.read(statusFile, statusType) : initialStatus;
+      E entity = factory.make(meta, new StatusCell<>(statusFile, status), entityDir);
+      index.put(idOf.apply(meta), entity);
+      return new Loaded<>(entityDir, entity, null);
+    } catch (IOException | RuntimeException e) {
+      return new Loaded<>(entityDir, null, e);
+    }
+  }
+
+  /** One directory read at recovery: either an entity or the reason it could not be read. */
+  public record Loaded<E>(Path dir, @Nullable E entity, @Nullable Exception failure) {}
+
+  /** Deletes a directory tree without following symlinks; fails on a file still mounted. */
+  public static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var walk = Files.walk(root)) {
+      List<Path> paths = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+      for (Path p : paths) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

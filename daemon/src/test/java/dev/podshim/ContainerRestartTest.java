@@ -1,0 +1,111 @@
+package dev.podshim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podshim.cri.v1.ContainerState;
+import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.PodSandboxConfig;
+import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.cri.v1.StartContainerRequest;
+import dev.podshim.cri.v1.StopContainerRequest;
+import dev.podshim.image.ImageTestRegistry;
+import dev.podshim.os.Pidfd;
+import dev.podshim.os.Prctl;
+import dev.podshim.testing.Children;
+import dev.podshim.testing.Containers;
+import dev.podshim.testing.DaemonProcess;
+import dev.podshim.testing.NodeLeaks;
+import dev.podshim.testing.Pods;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real daemon process with running containers: kill -9 loses none, and exits while it is down are seen. */
+class ContainerRestartTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  @TempDir static Path shared;
+  static ImageTestRegistry registry;
+  static String busybox;
+
+  @TempDir Path root;
+  DaemonProcess daemon;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Prctl.setChildSubreaper(); // a killed daemon's conmons come to us, as to systemd
+    registry = ImageTestRegistry.start(shared.resolve("registry"));
+    busybox = registry.pushBusybox("test/busybox", "1");
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (daemon != null) {
+      try {
+        for (PodSandbox p : daemon.runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+          daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        }
+        daemon.terminate();
+      } finally {
+        daemon.close();
+      }
+    }
+    Children.reapExited();
+    new dev.podshim.testing.TestNetwork(root).close();
+    assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
+  }
+
+  private String runContainer(String podId, PodSandboxConfig.Builder pod, String name, String... command) {
+    String id = daemon.runtime.createContainer(Containers.create(podId, pod, Containers.config(name, busybox, command)))
+        .getContainerId();
+    daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  private long pidOf(String id) {
+    String info = daemon.runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
+        .setVerbose(true).build()).getInfoMap().get("info");
+    return Long.parseLong(info.replaceAll("(?s).*\"pid\":(\\d+).*", "$1"));
+  }
+
+  @Test
+  void killMinus9KeepsRunningContainersAndSeesExitsWhileDown() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
+    PodSandboxConfig.Builder pod = Pods.config("p");
+    String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    String server = runContainer(podId, pod, "server", "sleep", "1000");
+    String job = runContainer(podId, pod, "job", "sh", "-c", "sleep 2; exit 5");
+    long serverPid = pidOf(server);
+
+    daemon.kill9();
+    Thread.sleep(3000); // the job ends while no daemon runs
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(Containers.status(daemon.runtime, server).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(pidOf(server)).isEqualTo(serverPid);
+    try (Pidfd pidfd = Pidfd.open(serverPid)) {
+      assertThat(pidfd.isAlive()).isTrue();
+    }
+    var exited = Containers.status(daemon.runtime, job);
+    assertThat(exited.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(exited.getExitCode()).isEqualTo(5);
+
+    // its conmon is watched again: a stop is seen through to the exit
+    daemon.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(server).setTimeout(0).build());
+    var stopped = Containers.awaitState(daemon.runtime, server, ContainerState.CONTAINER_EXITED, WAIT);
+    assertThat(stopped.getExitCode()).isEqualTo(137);
+  }
+}

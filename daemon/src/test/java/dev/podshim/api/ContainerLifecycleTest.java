@@ -1,0 +1,146 @@
+package dev.podshim.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podshim.cri.v1.ContainerFilter;
+import dev.podshim.cri.v1.ContainerState;
+import dev.podshim.cri.v1.ContainerStateValue;
+import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ExecSyncResponse;
+import dev.podshim.cri.v1.ListContainersRequest;
+import dev.podshim.cri.v1.PodSandboxConfig;
+import dev.podshim.cri.v1.RemoveContainerRequest;
+import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.cri.v1.StopContainerRequest;
+import dev.podshim.testing.Containers;
+import dev.podshim.testing.NodeLeaks;
+import dev.podshim.testing.Pods;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Containers under real conmon and runc, in real pod sandboxes, with a busybox image from a local registry. */
+class ContainerLifecycleTest extends ContainerHarnessTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private PodSandboxConfig.Builder pod;
+  private String podId;
+
+  @BeforeEach
+  void podAndImage() {
+    pullBusybox();
+    pod = Pods.config("app").setLogDirectory(root.resolve("logs/app").toString());
+    podId = runPod(pod);
+  }
+
+  private String create(dev.podshim.cri.v1.ContainerConfig.Builder config) {
+    return create(podId, pod, config);
+  }
+
+  @Test
+  void runsToCompletionWithItsExitCodeAndCriLog() throws Exception {
+    String id = create(Containers.config("job", busybox, "sh", "-c", "echo hello; echo oops >&2; printf partial; exit 3")
+        .setLogPath("job/0.log"));
+    assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    start(id);
+    var status = Containers.awaitState(cri.runtime, id, ContainerState.CONTAINER_EXITED, WAIT);
+    assertThat(status.getExitCode()).isEqualTo(3);
+    assertThat(status.getReason()).isEqualTo("Error");
+    assertThat(status.getStartedAt()).isPositive();
+    assertThat(status.getFinishedAt()).isGreaterThanOrEqualTo(status.getStartedAt());
+    assertThat(status.getLogPath()).isEqualTo(root.resolve("logs/app/job/0.log").toString());
+    List<String> lines = Files.readAllLines(Path.of(status.getLogPath()));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\S+ stdout F hello"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\S+ stderr F oops"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\S+ stdout P partial"));
+    assertThat(lines.getFirst().split(" ")[0]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+.*");
+
+    cri.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    assertThatThrownBy(() -> Containers.status(cri.runtime, id)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+  }
+
+  @Test
+  void execSyncStopAndIdempotentRemove() throws Exception {
+    String id = create(Containers.config("server", busybox, "sleep", "1000"));
+    start(id);
+    assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+
+    ExecSyncResponse hello = exec(id, 10, "sh", "-c", "echo hi; echo there >&2; exit 7");
+    assertThat(hello.getStdout().toStringUtf8()).isEqualTo("hi\n");
+    assertThat(hello.getStderr().toStringUtf8()).isEqualTo("there\n");
+    assertThat(hello.getExitCode()).isEqualTo(7);
+
+    assertThatThrownBy(() -> exec(id, 1, "sleep", "30")).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.DEADLINE_EXCEEDED));
+    assertThat(exec(id, 10, "sh", "-c", "ps -o comm | grep -c '^sleep$' || true").getStdout().toStringUtf8().trim())
+        .as("only the container's own sleep is left").isEqualTo("1");
+
+    var list = cri.runtime.listContainers(ListContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder()
+        .setPodSandboxId(podId).setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING)))
+        .build());
+    assertThat(list.getContainersList()).extracting(c -> c.getId()).containsExactly(id);
+
+    // sleep is PID 1 of its namespace: SIGTERM has no handler there, so SIGKILL ends it after the timeout
+    cri.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+    var stopped = Containers.status(cri.runtime, id);
+    assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(stopped.getExitCode()).isEqualTo(137);
+    cri.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+
+    var verbose = cri.runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true)
+        .build());
+    assertThat(verbose.getInfoMap().get("info")).contains("\"runtimeSpec\"").contains("\"sandboxID\":\"" + podId);
+
+    cri.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    cri.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    assertThat(NodeLeaks.conmonsOf(root)).isEmpty();
+  }
+
+  @Test
+  void removingThePodRemovesItsRunningContainers() throws Exception {
+    String a = create(Containers.config("a", busybox, "sleep", "1000"));
+    String b = create(Containers.config("b", busybox, "sleep", "1000"));
+    start(a);
+    start(b);
+    assertThat(exec(a, 10, "sh", "-c", "echo x > /dev/shm/shared").getExitCode()).isZero();
+    assertThat(exec(b, 10, "cat", "/dev/shm/shared").getStdout().toStringUtf8())
+        .as("containers of one pod share its /dev/shm").isEqualTo("x\n");
+    cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    assertThat(cri.runtime.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()).isEmpty();
+    assertThat(NodeLeaks.of(root).empty()).as("left: %s", NodeLeaks.of(root)).isTrue();
+  }
+
+  @Test
+  void badInputIsRefusedAndLeavesNothing() throws Exception {
+    assertCode(() -> cri.runtime.createContainer(Containers.create("feedbeef", pod,
+        Containers.config("x", busybox, "true"))), Code.NOT_FOUND);
+    assertCode(() -> create(Containers.config("x", "127.0.0.1:1/none:1", "true")), Code.NOT_FOUND);
+    assertCode(() -> create(Containers.config("x", busybox, "true").addMounts(
+        dev.podshim.cri.v1.Mount.newBuilder().setContainerPath("relative").setHostPath(root.toString()))),
+        Code.INVALID_ARGUMENT);
+    assertCode(() -> create(Containers.config("x", busybox, "true").addMounts(
+        dev.podshim.cri.v1.Mount.newBuilder().setContainerPath("/data").setHostPath("/no/such/path"))),
+        Code.INVALID_ARGUMENT);
+    assertCode(() -> create(Containers.config("x", busybox, "true").setLogPath("../../escape.log")),
+        Code.INVALID_ARGUMENT);
+    assertCode(() -> create(Containers.config("", busybox, "true")), Code.INVALID_ARGUMENT);
+    assertThat(cri.runtime.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()).isEmpty();
+    NodeLeaks leaks = NodeLeaks.of(root);
+    assertThat(leaks.containerDirs()).isEmpty();
+    assertThat(leaks.conmons()).isEmpty();
+    assertThat(leaks.runtimeStates()).isEmpty();
+    assertThat(Files.exists(root.resolve("escape.log"))).isFalse();
+  }
+
+  private static void assertCode(Runnable call, Code code) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code));
+  }
+}
