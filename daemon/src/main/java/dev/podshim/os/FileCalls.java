@@ -127,6 +127,16 @@ public final class FileCalls {
         | (minor & 0xffL) | ((minor & ~0xffL) << 12);
   }
 
+  /** The major number of an {@code st_rdev}, the inverse of {@link #makedev}. */
+  public static long major(long rdev) {
+    return ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL);
+  }
+
+  /** The minor number of an {@code st_rdev}, the inverse of {@link #makedev}. */
+  public static long minor(long rdev) {
+    return (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL);
+  }
+
   private static MemorySegment cstr(Arena arena, Path path) {
     return arena.allocateFrom(path.toString()); // UTF-8, NUL-terminated
   }
