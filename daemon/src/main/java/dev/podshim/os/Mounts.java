@@ -141,7 +141,11 @@ public final class Mounts {
     if (fields.length < 6) {
       return null;
     }
-    String field = fields[4];
+    return unescape(fields[4]);
+  }
+
+  /** A mountinfo path field with the kernel's octal escapes decoded; raw bytes as ISO-8859-1 in, UTF-8 out. */
+  static String unescape(String field) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
     for (int i = 0; i < field.length(); i++) {
       char c = field.charAt(i);

@@ -1,0 +1,136 @@
+package dev.podshim.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podshim.config.CgroupDriver;
+import dev.podshim.errors.CriException;
+import dev.podshim.image.ImageConfig;
+import dev.podshim.oci.Capabilities;
+import dev.podshim.store.ContainerConfig;
+import dev.podshim.store.ContainerConfig.Device;
+import dev.podshim.store.ContainerConfig.Env;
+import dev.podshim.store.ContainerConfig.GroupsPolicy;
+import dev.podshim.store.ContainerConfig.Mount;
+import dev.podshim.store.ContainerConfig.Profile;
+import dev.podshim.store.ContainerConfig.Resources;
+import dev.podshim.store.SandboxConfig.Mode;
+import dev.podshim.store.SandboxConfig.NamespaceModes;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A CreateContainer request for SpecBuilder, every part settable: the defaults are an ordinary
+ * container of an image with an entrypoint, in a pod with its own namespaces.
+ */
+final class SpecFixture {
+  /** This project's CI root: every capability but CAP_SYS_RESOURCE. */
+  static final Set<String> CI_ROOT_CAPS = Capabilities.held("CapEff:\t000001fffeffffff\n");
+
+  final Path dir;
+  final Path rootfs;
+
+  // ContainerConfig
+  List<String> command = List.of();
+  List<String> args = List.of();
+  String workingDir = "";
+  List<Env> envs = new ArrayList<>();
+  List<Mount> mounts = new ArrayList<>();
+  List<Device> devices = new ArrayList<>();
+  Map<String, String> annotations = Map.of();
+  boolean tty;
+  Resources resources = Resources.none();
+  // Security
+  List<String> addCaps = List.of();
+  List<String> dropCaps = List.of();
+  List<String> ambientCaps = List.of();
+  boolean privileged;
+  Mode pidMode = Mode.CONTAINER;
+  @Nullable Long runAsUser;
+  @Nullable Long runAsGroup;
+  String runAsUsername = "";
+  boolean readonlyRootfs;
+  List<Long> supplementalGroups = List.of();
+  GroupsPolicy groupsPolicy = GroupsPolicy.MERGE;
+  boolean noNewPrivs;
+  List<String> maskedPaths = List.of();
+  List<String> readonlyPaths = List.of();
+  Profile seccomp = Profile.runtimeDefault();
+  @Nullable Profile apparmor;
+  // image
+  List<String> entrypoint = List.of("/bin/server");
+  List<String> cmd = List.of("--port", "80");
+  List<String> imageEnv = List.of();
+  String imageWorkingDir = "";
+  String imageUser = "";
+  // pod and host
+  NamespaceModes podModes = new NamespaceModes(Mode.POD, Mode.CONTAINER, Mode.POD, "");
+  @Nullable Path pidns;
+  @Nullable Path targetPidns;
+  @Nullable Path shm;
+  String cgroupParent = "";
+  CgroupDriver cgroupDriver = CgroupDriver.CGROUPFS;
+  Set<String> hostCaps = CI_ROOT_CAPS;
+  int daemonOomScoreAdj;
+  boolean appArmorEnabled;
+  Path mountinfo = Path.of("/proc/self/mountinfo");
+  Path dev = Path.of("/dev");
+
+  SpecFixture(Path dir) {
+    this.dir = dir;
+    this.rootfs = dir.resolve("rootfs");
+    this.shm = dir.resolve("shm");
+  }
+
+  SpecInput input() {
+    ContainerConfig.Security security = new ContainerConfig.Security(addCaps, dropCaps, ambientCaps, privileged,
+        new NamespaceModes(Mode.POD, pidMode, Mode.POD, pidMode == Mode.TARGET ? "target" : ""), runAsUser,
+        runAsGroup, runAsUsername, readonlyRootfs, supplementalGroups, groupsPolicy, noNewPrivs, maskedPaths,
+        readonlyPaths, seccomp, apparmor);
+    ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", command, args,
+        workingDir, envs, mounts, devices, Map.of("app", "web"), annotations, "web.log", false, false, tty,
+        resources, security, "");
+    ImageConfig image = new ImageConfig("sha256:feed", entrypoint, cmd, imageEnv, imageWorkingDir, imageUser, "",
+        List.of());
+    PodContext pod = new PodContext("sb1", "k8s_POD_web_default_uid1_0", "web", "default", "uid1", podModes,
+        podModes.hostNetwork() ? null : Path.of("/run/podshim/ns/sb1/net"),
+        podModes.hostIpc() ? null : Path.of("/run/podshim/ns/sb1/ipc"),
+        podModes.hostNetwork() ? null : Path.of("/run/podshim/ns/sb1/uts"),
+        pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
+        podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
+    return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver, hostCaps, daemonOomScoreAdj,
+        appArmorEnabled, "runc");
+  }
+
+  BuiltSpec build() {
+    return SpecBuilder.build(input(), new HostPaths(mountinfo, dev));
+  }
+
+  JsonNode spec() {
+    return build().spec();
+  }
+
+  /** Asserts building fails with INVALID_ARGUMENT whose message contains {@code message}. */
+  void assertInvalid(String message) {
+    assertInvalid(this::build, message);
+  }
+
+  static void assertInvalid(ThrowingCallable call, String message) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(CriException.class,
+            e -> assertThat(e.kind()).isEqualTo(CriException.Kind.INVALID_ARGUMENT))
+        .hasMessageContaining(message);
+  }
+
+  static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+}
