@@ -119,7 +119,8 @@ class ContainerSecurityTest extends ContainerHarnessTest {
     String id = run(c);
     assertThat(exec(id, 10, "touch", "/newfile").getExitCode()).isNotZero();
     assertThat(exec(id, 10, "touch", "/dev/shm/ok").getExitCode()).isZero();
-    assertThat(out(id, "sh", "-c", "wc -c < /proc/kcore")).as("masked by an empty bind").isEqualTo("0");
+    // /proc/timer_list exists here (kcore does not); a masked file reads as /dev/null
+    assertThat(out(id, "sh", "-c", "wc -c < /proc/timer_list")).as("masked by /dev/null").isEqualTo("0");
     assertThat(exec(id, 10, "sh", "-c", "echo 1 > /proc/sys/kernel/domainname").getExitCode())
         .as("/proc/sys is read-only").isNotZero();
   }
@@ -142,7 +143,7 @@ class ContainerSecurityTest extends ContainerHarnessTest {
     ContainerConfig.Builder inPod = sleeper("inpod");
     security(inPod).getNamespaceOptionsBuilder().setPid(NamespaceMode.POD);
     String inPodId = createAndStart(sharedPod, shared, inPod);
-    assertThat(out(inPodId, "sh", "-c", "cat /proc/1/comm")).as("pause is PID 1 of the pod").isEqualTo("pause");
+    assertThat(out(inPodId, "sh", "-c", "cat /proc/1/comm")).as("pause is PID 1 of the pod").startsWith("pause");
   }
 
   @Test
