@@ -75,7 +75,7 @@ public final class Daemon implements AutoCloseable {
     sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary, network);
 
     ImageService images = ImageService.open(root, config.registry());
-    RuntimeHandlers runtimes = RuntimeHandlers.standard(root, config.ociRuntime(),
+    RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(),
         config.cgroupDriver() == CgroupDriver.SYSTEMD);
     ContainerService containers = ContainerService.create(config, new ContainerStore(root), sandboxes, images,
         runtimes, exitWatcher);

@@ -34,6 +34,7 @@ public final class ConfigLoader {
   public DaemonConfig load(List<String> args) {
     Map<Setting, Object> values = new EnumMap<>(Setting.class);
     RegistryConfig[] registry = {RegistryConfig.empty()};
+    Map<String, Path> runtimes = new java.util.TreeMap<>();
     Map<Setting, String> flags = new EnumMap<>(Setting.class);
     @Nullable Path file = null;
     boolean fileRequired = false;
@@ -62,13 +63,14 @@ public final class ConfigLoader {
       file = defaultFile;
     }
     if (fileRequired || Files.exists(file)) {
-      readFile(file, values, registry);
+      readFile(file, values, registry, runtimes);
     }
     flags.forEach((setting, raw) -> values.put(setting, setting.parse(raw)));
-    return build(values, registry[0]);
+    return build(values, registry[0], runtimes);
   }
 
-  private static void readFile(Path file, Map<Setting, Object> values, RegistryConfig[] registry) {
+  private static void readFile(Path file, Map<Setting, Object> values, RegistryConfig[] registry,
+      Map<String, Path> runtimes) {
     JsonNode root;
     try {
       root = new TomlMapper().readTree(file.toFile());
@@ -83,6 +85,14 @@ public final class ConfigLoader {
       if (entry.getKey().equals("registry")) {
         try {
           registry[0] = RegistryConfig.parse(entry.getValue());
+        } catch (ConfigException e) {
+          throw new ConfigException("config file " + file + ": " + e.getMessage());
+        }
+        continue;
+      }
+      if (entry.getKey().equals("runtimes")) {
+        try {
+          runtimes.putAll(RuntimesTable.parse(entry.getValue()));
         } catch (ConfigException e) {
           throw new ConfigException("config file " + file + ": " + e.getMessage());
         }
@@ -103,7 +113,7 @@ public final class ConfigLoader {
   }
 
   @SuppressWarnings("unchecked")
-  private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry) {
+  private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry, Map<String, Path> runtimes) {
     DaemonConfig d = DaemonConfig.defaults();
     CniConfig c = d.cni();
     return new DaemonConfig(
@@ -120,7 +130,8 @@ public final class ConfigLoader {
             (Boolean) values.getOrDefault(Setting.CNI_DEFAULT_NETWORK, c.writeDefaultNetwork()),
             (String) values.getOrDefault(Setting.CNI_DEFAULT_SUBNET, c.defaultSubnet()),
             (Integer) values.getOrDefault(Setting.CNI_PLUGIN_TIMEOUT_SECONDS, c.pluginTimeoutSeconds())),
-        registry);
+        registry,
+        runtimes);
   }
 
   /** One line per setting, for {@code --help}. */

@@ -3,6 +3,8 @@ package dev.podshim.config;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything the daemon reads at start-up, after the built-in defaults, the TOML file and the
@@ -17,6 +19,8 @@ import java.nio.file.Path;
  * @param stopTimeoutSeconds how long StopPodSandbox waits for pause after SIGTERM before SIGKILL
  * @param cni where CNI configs and plugins are, and podshim's default network
  * @param registry mirrors, insecure registries and credentials for image pulls
+ * @param runtimes OCI runtime handlers by name ({@code [runtimes.NAME] path = ...}), besides
+ *     {@code runc} at {@code ociRuntime}; an entry named runc replaces that one
  */
 public record DaemonConfig(
     Path socket,
@@ -27,7 +31,8 @@ public record DaemonConfig(
     Path ociRuntime,
     int stopTimeoutSeconds,
     CniConfig cni,
-    RegistryConfig registry) {
+    RegistryConfig registry,
+    Map<String, Path> runtimes) {
 
   public DaemonConfig {
     requireNonNull(socket, "socket");
@@ -38,6 +43,21 @@ public record DaemonConfig(
     requireNonNull(ociRuntime, "ociRuntime");
     requireNonNull(cni, "cni");
     requireNonNull(registry, "registry");
+    runtimes = Map.copyOf(new TreeMap<>(runtimes));
+  }
+
+  /** Only the default runc handler. */
+  public DaemonConfig(Path socket, Path root, String metricsAddress, String logLevel, CgroupDriver cgroupDriver,
+      Path ociRuntime, int stopTimeoutSeconds, CniConfig cni, RegistryConfig registry) {
+    this(socket, root, metricsAddress, logLevel, cgroupDriver, ociRuntime, stopTimeoutSeconds, cni, registry,
+        Map.of());
+  }
+
+  /** Every runtime handler by name, runc included. */
+  public Map<String, Path> runtimeHandlers() {
+    Map<String, Path> all = new TreeMap<>(runtimes);
+    all.putIfAbsent("runc", ociRuntime);
+    return all;
   }
 
   public static DaemonConfig defaults() {

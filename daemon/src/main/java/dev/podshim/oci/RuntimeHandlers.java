@@ -3,7 +3,6 @@ package dev.podshim.oci;
 import static java.util.Objects.requireNonNull;
 
 import dev.podshim.errors.CriException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,15 +23,12 @@ public final class RuntimeHandlers {
     }
   }
 
-  /** runc from the config, and crun when it is installed. */
-  public static RuntimeHandlers standard(Path stateRoot, Path runc, boolean systemdCgroup) {
+  /** The configured handlers (runc always among them), each with its own state directory. */
+  public static RuntimeHandlers of(Path stateRoot, Map<String, Path> binaries, boolean systemdCgroup) {
     requireNonNull(stateRoot, "stateRoot");
     Map<String, OciRuntime> handlers = new TreeMap<>();
-    handlers.put(DEFAULT, new OciRuntime(DEFAULT, runc, stateRoot.resolve("runtimes").resolve(DEFAULT), systemdCgroup));
-    Path crun = Path.of("/usr/bin/crun");
-    if (Files.isExecutable(crun)) {
-      handlers.put("crun", new OciRuntime("crun", crun, stateRoot.resolve("runtimes").resolve("crun"), systemdCgroup));
-    }
+    binaries.forEach((name, binary) -> handlers.put(name,
+        new OciRuntime(name, binary, stateRoot.resolve("runtimes").resolve(name), systemdCgroup)));
     return new RuntimeHandlers(handlers);
   }
 

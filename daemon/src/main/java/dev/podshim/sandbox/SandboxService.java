@@ -34,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxService {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
-  /** The runtime handlers a sandbox may name; "" means the default (runc). */
-  public static final Set<String> RUNTIME_HANDLERS = Set.of("", "runc", "crun");
 
   /** Parent cgroup dirs a RunPodSandbox in progress is about to create; see recordNewCgroupParents. */
   private static final String NEW_CGROUP_PARENTS = "new-cgroup-parents.json";
@@ -71,7 +69,7 @@ public final class SandboxService {
     PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
     Sysctls sysctls = new Sysctls(Path.of("/proc/sys"));
     return new SandboxService(store,
-        new SandboxConfigValidator(sysctls, cgroups, RUNTIME_HANDLERS),
+        new SandboxConfigValidator(sysctls, cgroups, runtimeHandlers(config)),
         sysctls,
         new SandboxFiles(Path.of("/etc/resolv.conf"), Path.of("/etc/hosts")),
         new PauseLauncher(pauseBinary),
@@ -79,6 +77,13 @@ public final class SandboxService {
         cgroups,
         new SandboxNetworking(network),
         Duration.ofSeconds(config.stopTimeoutSeconds()));
+  }
+
+  /** The runtime handlers a sandbox may name: the configured ones, and "" for the default (runc). */
+  private static Set<String> runtimeHandlers(DaemonConfig config) {
+    Set<String> names = new java.util.TreeSet<>(config.runtimeHandlers().keySet());
+    names.add("");
+    return Set.copyOf(names);
   }
 
   /** RunPodSandbox: returns the new sandbox's id, or the existing one for a retried identical request. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.podshim.cri.v1.CgroupDriver;
-import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ContainerStatsRequest;
 import dev.podshim.cri.v1.ImageFsInfoRequest;
 import dev.podshim.cri.v1.NetworkConfig;
 import dev.podshim.cri.v1.RuntimeCondition;
@@ -43,7 +43,9 @@ class RuntimeInfoHandlersTest extends CriHarnessTest {
       assertThat(network.getMessage()).isNotEmpty();
     }
     assertThat(status.getInfoMap().get("config")).contains("\"root\":\"" + root + "\"");
-    assertThat(status.getRuntimeHandlersList()).isNotEmpty();
+    assertThat(status.getRuntimeHandlersList()).extracting(h -> h.getName()).containsExactly("", "runc");
+    assertThat(status.getRuntimeHandlersList()).allSatisfy(h -> assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isTrue());
+    assertThat(status.getFeatures().getSupplementalGroupsPolicy()).isTrue();
   }
 
   @Test
@@ -79,10 +81,15 @@ class RuntimeInfoHandlersTest extends CriHarnessTest {
 
   @Test
   void methodsOfLaterWorkAnswerUnimplementedNamingWhatIsMissing() {
-    assertThatThrownBy(() -> cri.runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId("x").build()))
+    // statuses of containers that do not exist are NOT_FOUND now that containers exist
+    assertThatThrownBy(() -> cri.runtime.containerStatus(
+        dev.podshim.cri.v1.ContainerStatusRequest.newBuilder().setContainerId("x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+    assertThatThrownBy(() -> cri.runtime.containerStats(ContainerStatsRequest.newBuilder().setContainerId("x").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
-          assertThat(e.getStatus().getDescription()).contains("ContainerStatus").contains("container lifecycle");
+          assertThat(e.getStatus().getDescription()).contains("ContainerStats").contains("stats");
         });
   }
 

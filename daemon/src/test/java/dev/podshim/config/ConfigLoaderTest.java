@@ -50,6 +50,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void runtimeHandlersComeFromTheRuntimesTable() throws Exception {
+    Path file = dir.resolve("runtimes.toml");
+    Files.writeString(file, """
+        oci_runtime = "/usr/sbin/runc"
+        [runtimes.crun]
+        path = "/usr/bin/crun"
+        """);
+    DaemonConfig c = loader().load(List.of("--config", file.toString()));
+    assertThat(c.runtimeHandlers()).containsExactly(
+        java.util.Map.entry("crun", Path.of("/usr/bin/crun")), java.util.Map.entry("runc", Path.of("/usr/sbin/runc")));
+    assertThat(DaemonConfig.defaults().runtimeHandlers()).containsOnlyKeys("runc");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "[runtimes.Bad_Name]\npath = \"/usr/bin/crun\"\n",
+      "[runtimes.crun]\npath = \"crun\"\n",
+      "[runtimes.crun]\nbinary = \"/usr/bin/crun\"\n",
+      "runtimes = 3\n"})
+  void badRuntimesTablesStopStartUp(String toml) throws Exception {
+    Path file = dir.resolve("bad.toml");
+    Files.writeString(file, toml);
+    assertThatThrownBy(() -> loader().load(List.of("--config", file.toString())))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("runtimes");
+  }
+
+  @Test
   void theDefaultFileIsReadWhenPresent() throws Exception {
     Path file = dir.resolve("default.toml");
     Files.writeString(file, "metrics_address = \"\"\n");

@@ -64,7 +64,7 @@ public final class CriHarness implements AutoCloseable {
     this.sandboxes = SandboxService.create(config, new SandboxStore(root), watcher, pause, network);
     sandboxes.recover(pause.getParent());
     this.imageService = dev.podshim.image.ImageService.open(root, config.registry());
-    RuntimeHandlers runtimes = RuntimeHandlers.standard(root, config.ociRuntime(), false);
+    RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(), false);
     this.containers = ContainerService.create(config, new ContainerStore(root), sandboxes, imageService, runtimes,
         watcher);
     containers.recover();
