@@ -4,13 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.podshim.os.ExitWatcher;
 import dev.podshim.os.Pidfd;
+import dev.podshim.os.WatchedExit;
 import dev.podshim.store.Container;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +20,9 @@ import org.slf4j.LoggerFactory;
 final class ConmonMonitor {
   private static final Logger LOG = LoggerFactory.getLogger(ConmonMonitor.class);
 
-  private record Watched(Pidfd pidfd, CompletableFuture<Void> exited) {}
-
   private final ExitWatcher watcher;
   private final Consumer<Container> onExit;
-  private final ConcurrentHashMap<String, Watched> byContainer = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, WatchedExit> byContainer = new ConcurrentHashMap<>();
 
   /** @param onExit records the container's exit; runs once per watched conmon, on a virtual thread */
   ConmonMonitor(ExitWatcher watcher, Consumer<Container> onExit) {
@@ -36,7 +31,7 @@ final class ConmonMonitor {
   }
 
   void watch(Container container, Pidfd pidfd) {
-    Watched w = new Watched(pidfd, new CompletableFuture<>());
+    WatchedExit w = WatchedExit.of(pidfd);
     byContainer.put(container.id(), w);
     watcher.watch(pidfd, () -> Thread.ofVirtual().name("exit-" + container.id().substring(0, 12))
         .start(() -> exited(container, w)));
@@ -53,35 +48,20 @@ final class ConmonMonitor {
 
   /** Waits until the container's exit is recorded; true at once when its conmon is not watched. */
   boolean awaitExit(Container container, Duration timeout) {
-    Watched w = byContainer.get(container.id());
-    if (w == null) {
-      return true;
-    }
-    try {
-      w.exited().get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      return true;
-    }
+    WatchedExit w = byContainer.get(container.id());
+    return w == null || w.await(timeout);
   }
 
   /** Stops watching without recording anything (the container is being torn down). */
   void forget(Container container) {
-    Watched w = byContainer.remove(container.id());
+    WatchedExit w = byContainer.remove(container.id());
     if (w != null) {
       watcher.unwatch(w.pidfd());
-      w.pidfd().tryReapQuietly();
-      w.pidfd().close();
-      w.exited().complete(null);
+      w.finish();
     }
   }
 
-  private void exited(Container container, Watched w) {
+  private void exited(Container container, WatchedExit w) {
     try {
       w.pidfd().tryReapQuietly();
       onExit.accept(container);
@@ -89,8 +69,7 @@ final class ConmonMonitor {
       LOG.atWarn().setCause(e).addKeyValue("container_id", container.id()).log("record container exit failed");
     } finally {
       byContainer.remove(container.id(), w);
-      w.pidfd().close();
-      w.exited().complete(null);
+      w.finish();
     }
   }
 }

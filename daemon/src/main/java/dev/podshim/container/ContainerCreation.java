@@ -26,7 +26,6 @@ import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerMetadata;
 import dev.podshim.store.ContainerStatus;
 import dev.podshim.store.ContainerStore;
-import dev.podshim.store.EntityStore;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxConfig;
 import java.io.IOException;
@@ -227,8 +226,4 @@ final class ContainerCreation {
         cgroupParent, hostname);
   }
 
-  /** For recovery: a directory whose meta.json could not be read is torn down by its name. */
-  static void deleteDirectory(Path dir) throws IOException {
-    EntityStore.deleteTree(dir);
-  }
 }

@@ -56,7 +56,9 @@ public final class ContainerRecovery {
     for (EntityStore.Loaded<Container> loaded : store.loadAll()) {
       Container c = loaded.entity();
       if (c == null) {
-        unreadable += discardIfEmpty(loaded);
+        LOG.atWarn().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
+            .log("container state unreadable; left in place");
+        unreadable++;
         continue;
       }
       OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
@@ -138,19 +140,4 @@ public final class ContainerRecovery {
     }
   }
 
-  /** A directory with no readable meta.json: made and crashed before meta was written. */
-  private static int discardIfEmpty(EntityStore.Loaded<Container> loaded) {
-    Path meta = loaded.dir().resolve("meta.json");
-    if (!Files.exists(meta)) {
-      try {
-        ContainerCreation.deleteDirectory(loaded.dir());
-        return 0;
-      } catch (IOException e) {
-        // logged below
-      }
-    }
-    LOG.atWarn().addKeyValue("dir", loaded.dir()).log("unreadable container state: {}",
-        loaded.failure() == null ? "?" : loaded.failure().getMessage());
-    return 1;
-  }
 }

@@ -4,13 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.podshim.os.ExitWatcher;
 import dev.podshim.os.Pidfd;
+import dev.podshim.os.WatchedExit;
 import dev.podshim.store.Sandbox;
 import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +21,8 @@ final class PauseSupervisor {
   private static final Logger LOG = LoggerFactory.getLogger(PauseSupervisor.class);
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
-  private record Watched(Pidfd pidfd, CompletableFuture<Void> exited) {}
-
   private final ExitWatcher watcher;
-  private final ConcurrentHashMap<String, Watched> bySandbox = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, WatchedExit> bySandbox = new ConcurrentHashMap<>();
 
   PauseSupervisor(ExitWatcher watcher) {
     this.watcher = requireNonNull(watcher, "watcher");
@@ -34,7 +30,7 @@ final class PauseSupervisor {
 
   /** Starts watching; if pause is already dead the exit is recorded at once. */
   void watch(Sandbox sandbox, Pidfd pidfd) {
-    Watched w = new Watched(pidfd, new CompletableFuture<>());
+    WatchedExit w = WatchedExit.of(pidfd);
     bySandbox.put(sandbox.id(), w);
     watcher.watch(pidfd, () -> onExit(sandbox, w));
   }
@@ -49,38 +45,24 @@ final class PauseSupervisor {
    * A pause that is not watched (already gone) returns at once.
    */
   void stop(Sandbox sandbox, Duration grace) {
-    Watched w = bySandbox.get(sandbox.id());
+    WatchedExit w = bySandbox.get(sandbox.id());
     if (w == null) {
       return;
     }
     if (!grace.isZero()) {
       w.pidfd().signal(Pidfd.SIGTERM);
-      if (await(w, grace)) {
+      if (w.await(grace)) {
         return;
       }
     }
     w.pidfd().signal(Pidfd.SIGKILL);
-    if (!await(w, KILL_WAIT)) {
+    if (!w.await(KILL_WAIT)) {
       LOG.atError().addKeyValue("sandbox_id", sandbox.id()).addKeyValue("pid", w.pidfd().pid())
           .log("pause did not exit after SIGKILL");
     }
   }
 
-  private static boolean await(Watched w, Duration timeout) {
-    try {
-      w.exited().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (java.util.concurrent.ExecutionException e) {
-      return true;
-    }
-  }
-
-  private void onExit(Sandbox sandbox, Watched w) {
+  private void onExit(Sandbox sandbox, WatchedExit w) {
     try {
       OptionalInt status = w.pidfd().tryReap();
       int code = status.orElse(-1);
@@ -91,8 +73,7 @@ final class PauseSupervisor {
       LOG.atWarn().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("record pause exit failed");
     } finally {
       bySandbox.remove(sandbox.id(), w);
-      w.pidfd().close();
-      w.exited().complete(null);
+      w.finish();
     }
   }
 }

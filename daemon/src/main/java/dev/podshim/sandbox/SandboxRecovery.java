@@ -5,6 +5,7 @@ import dev.podshim.os.Pidfd;
 import dev.podshim.os.ProcStat;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxStatus;
+import dev.podshim.store.EntityStore;
 import dev.podshim.store.SandboxStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -49,10 +50,12 @@ final class SandboxRecovery {
     int unreadable = 0;
     Set<Long> claimed = new HashSet<>();
     List<Sandbox> incomplete = new ArrayList<>();
-    for (SandboxStore.Loaded loaded : store.loadAll()) {
-      Sandbox sandbox = loaded.sandbox();
+    for (EntityStore.Loaded<Sandbox> loaded : store.loadAll()) {
+      Sandbox sandbox = loaded.entity();
       if (sandbox == null) {
-        unreadable += discardOrKeep(loaded);
+        LOG.atError().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
+            .log("sandbox state unreadable; left in place");
+        unreadable++;
         continue;
       }
       try {
@@ -115,20 +118,6 @@ final class SandboxRecovery {
     LOG.atInfo().addKeyValue("sandbox_id", sandbox.id()).addKeyValue("pid", status.pid())
         .log("pause is gone or replaced; sandbox is NOTREADY");
     return 0;
-  }
-
-  /** A directory without meta.json is a crash right after mkdir: nothing else was acquired. */
-  private static int discardOrKeep(SandboxStore.Loaded loaded) {
-    if (!Files.exists(loaded.dir().resolve("meta.json"))) {
-      try {
-        SandboxStore.deleteTree(loaded.dir());
-        return 0;
-      } catch (IOException e) {
-        LOG.atWarn().setCause(e).addKeyValue("dir", loaded.dir()).log("remove empty sandbox directory failed");
-      }
-    }
-    LOG.atError().setCause(loaded.failure()).addKeyValue("dir", loaded.dir()).log("sandbox state unreadable; left in place");
-    return 1;
   }
 
   /** Kills pause processes started from our binaries that no sandbox records (crash before persist). */

@@ -7,7 +7,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 /** One container: immutable metadata, its status cell, and the lock that orders its lifecycle. */
-public final class Container {
+public final class Container implements Entity {
   private final ContainerMetadata metadata;
   private final StatusCell<ContainerStatus> status;
   private final Path dir;
@@ -19,6 +19,7 @@ public final class Container {
     this.dir = requireNonNull(dir, "dir");
   }
 
+  @Override
   public String id() {
     return metadata.id();
   }
@@ -36,6 +37,7 @@ public final class Container {
   }
 
   /** The container's directory under the state root: meta, status, bundle, exit files. */
+  @Override
   public Path dir() {
     return dir;
   }

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * @param <S> status record
  * @param <E> the entity, made from the two by {@link Factory}
  */
-public final class EntityStore<M, S, E> {
+public class EntityStore<M, S, E extends Entity> {
   static final String META = "meta.json";
   static final String STATUS = "status.json";
 
@@ -42,7 +42,7 @@ public final class EntityStore<M, S, E> {
   private final Factory<M, S, E> factory;
   private final IdIndex<E> index;
 
-  public EntityStore(String kind, Path dir, Class<M> metaType, Class<S> statusType, S initialStatus,
+  protected EntityStore(String kind, Path dir, Class<M> metaType, Class<S> statusType, S initialStatus,
       Function<M, String> idOf, Factory<M, S, E> factory) {
     this.kind = requireNonNull(kind, "kind");
     this.dir = requireNonNull(dir, "dir");
@@ -96,16 +96,19 @@ public final class EntityStore<M, S, E> {
   }
 
   /** Forgets the entity and deletes its directory; the caller has released every mount in it. */
-  public void delete(String id, Path entityDir, E entity) {
+  public void delete(E entity) {
     try {
-      deleteTree(entityDir);
+      deleteTree(entity.dir());
     } catch (IOException e) {
-      throw CriException.internal("remove " + kind + " directory " + entityDir + ": " + e.getMessage(), e);
+      throw CriException.internal("remove " + kind + " directory " + entity.dir() + ": " + e.getMessage(), e);
     }
-    index.remove(id, entity);
+    index.remove(entity.id(), entity);
   }
 
-  /** Reads every entity directory. Directories that cannot be read come back as failures. */
+  /**
+   * Reads every entity directory. Directories that cannot be read come back as failures; one
+   * without meta.json is a crash right after mkdir, with nothing else acquired, and is deleted.
+   */
   public List<Loaded<E>> loadAll() {
     List<Loaded<E>> result = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
@@ -113,6 +116,9 @@ public final class EntityStore<M, S, E> {
     }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entityDir : entries) {
+        if (!Files.exists(entityDir.resolve(META)) && deletedEmpty(entityDir)) {
+          continue;
+        }
         result.add(load(entityDir));
       }
     } catch (IOException e) {
@@ -131,6 +137,15 @@ public final class EntityStore<M, S, E> {
       return new Loaded<>(entityDir, entity, null);
     } catch (IOException | RuntimeException e) {
       return new Loaded<>(entityDir, null, e);
+    }
+  }
+
+  private static boolean deletedEmpty(Path entityDir) {
+    try {
+      deleteTree(entityDir);
+      return true;
+    } catch (IOException e) {
+      return false; // reported as unreadable
     }
   }
 

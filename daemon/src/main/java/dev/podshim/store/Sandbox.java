@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** One pod sandbox: immutable metadata, its status cell, and the lock that orders its lifecycle. */
-public final class Sandbox {
+public final class Sandbox implements Entity {
   private final SandboxMetadata metadata;
   private final StatusCell<SandboxStatus> status;
   private final Path dir;
@@ -18,6 +18,7 @@ public final class Sandbox {
     this.dir = requireNonNull(dir, "dir");
   }
 
+  @Override
   public String id() {
     return metadata.id();
   }
@@ -35,6 +36,7 @@ public final class Sandbox {
   }
 
   /** The sandbox's directory under the state root. */
+  @Override
   public Path dir() {
     return dir;
   }
