@@ -35,7 +35,27 @@ public final class StatusMapper {
     if (t instanceof StatusException e) {
       return e.getStatus();
     }
+    // a domain error wrapped on its way up (a callback, a future) keeps its kind
+    for (Throwable cause = t.getCause(); cause != null && cause != t; cause = cause.getCause()) {
+      if (cause instanceof CriException e) {
+        return toStatus(e);
+      }
+    }
     LOG.error("unexpected error", t);
-    return Status.INTERNAL.withDescription("internal error: " + t);
+    return Status.INTERNAL.withDescription("internal error: " + causeChain(t));
+  }
+
+  /** "outer message: cause message: …", each distinct message once, so the root cause is named. */
+  static String causeChain(Throwable t) {
+    StringBuilder out = new StringBuilder(String.valueOf(t));
+    String last = String.valueOf(t.getMessage());
+    for (Throwable cause = t.getCause(); cause != null && cause != t; cause = cause.getCause()) {
+      String message = String.valueOf(cause.getMessage());
+      if (!last.contains(message)) {
+        out.append(": ").append(cause);
+      }
+      last = message;
+    }
+    return out.toString();
   }
 }
