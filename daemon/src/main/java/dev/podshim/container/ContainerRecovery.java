@@ -15,7 +15,20 @@ import dev.podshim.store.EntityStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +36,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Start-up: re-attaches to the conmon of every container that was running, records the exits of
  * those that ended while the daemon was down (from conmon's exit file), and tears down containers
- * whose CreateContainer never finished (conmon, runtime state, rootfs, directory).
+ * whose CreateContainer never finished (conmon, runtime state, rootfs, directory). Containers are
+ * recovered in parallel, as containerd's restart does, under one deadline.
  */
 public final class ContainerRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerRecovery.class);
+  /** Every container is recovered in parallel; all of them together get this long. */
+  private static final Duration ITEM_TIMEOUT = Duration.ofSeconds(30);
 
   /** Counts for the start-up log line. */
   public record Result(int running, int exited, int tornDown, int unreadable) {}
@@ -49,41 +65,77 @@ public final class ContainerRecovery {
   }
 
   Result recover() {
-    int running = 0;
-    int exited = 0;
-    int tornDown = 0;
-    int unreadable = 0;
-    for (EntityStore.Loaded<Container> loaded : store.loadAll()) {
-      Container c = loaded.entity();
-      if (c == null) {
-        LOG.atWarn().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
-            .log("container state unreadable; left in place");
-        unreadable++;
-        continue;
-      }
-      OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
-      try {
-        if (!c.status().created()) {
-          killRecordedConmon(c);
-          creation.teardown(c, runtime);
-          tornDown++;
-        } else if (c.status().state() == ContainerStatus.State.EXITED) {
-          names.reserve(c.metadata().name(), c.id());
-          exited++;
-        } else if (reattach(c)) {
-          names.reserve(c.metadata().name(), c.id());
-          running++;
-        } else {
-          names.reserve(c.metadata().name(), c.id());
-          killLeftover(c, runtime);
-          recordExit.accept(c);
-          exited++;
-        }
-      } catch (RuntimeException e) {
-        LOG.atWarn().setCause(e).addKeyValue("container_id", c.id()).log("recover container failed: {}", e.getMessage());
-      }
+    Map<Outcome, AtomicInteger> counts = new EnumMap<>(Outcome.class);
+    for (Outcome o : Outcome.values()) {
+      counts.put(o, new AtomicInteger());
     }
-    return new Result(running, exited, tornDown, unreadable);
+    List<Future<?>> items = new ArrayList<>();
+    Map<Future<?>, String> what = new HashMap<>();
+    // not try-with-resources: close() would wait for an item that hangs past the deadline
+    ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      for (EntityStore.Loaded<Container> loaded : store.loadAll()) {
+        Container c = loaded.entity();
+        if (c == null) {
+          LOG.atWarn().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
+              .log("container state unreadable; left in place");
+          counts.get(Outcome.UNREADABLE).incrementAndGet();
+          continue;
+        }
+        Future<?> item = pool.submit(() -> counts.get(recoverOne(c)).incrementAndGet());
+        items.add(item);
+        what.put(item, c.id());
+      }
+      long deadline = System.nanoTime() + ITEM_TIMEOUT.toNanos();
+      for (Future<?> item : items) {
+        awaitItem(item, what.get(item), deadline);
+      }
+    } finally {
+      pool.shutdown();
+    }
+    return new Result(counts.get(Outcome.RUNNING).get(), counts.get(Outcome.EXITED).get(),
+        counts.get(Outcome.TORN_DOWN).get(), counts.get(Outcome.UNREADABLE).get());
+  }
+
+  private enum Outcome { RUNNING, EXITED, TORN_DOWN, UNREADABLE }
+
+  /** One container; a failure is logged and leaves it as it was on disk, listed for kubelet to remove. */
+  private Outcome recoverOne(Container c) {
+    try {
+      OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
+      if (!c.status().created()) {
+        killRecordedConmon(c);
+        creation.teardown(c, runtime);
+        return Outcome.TORN_DOWN;
+      }
+      names.reserve(c.metadata().name(), c.id());
+      if (c.status().state() == ContainerStatus.State.EXITED) {
+        return Outcome.EXITED;
+      }
+      if (reattach(c)) {
+        return Outcome.RUNNING;
+      }
+      killLeftover(c, runtime);
+      recordExit.accept(c);
+      return Outcome.EXITED;
+    } catch (RuntimeException e) {
+      LOG.atWarn().setCause(e).addKeyValue("container_id", c.id()).log("recover container failed: {}", e.getMessage());
+      return Outcome.UNREADABLE;
+    }
+  }
+
+  /** Start-up must not hang on one container: past the deadline the item is left running and logged. */
+  private static void awaitItem(Future<?> item, String id, long deadline) {
+    try {
+      item.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      LOG.atError().addKeyValue("container_id", id).log("recovery of container still running after {}s; serving anyway",
+          ITEM_TIMEOUT.toSeconds());
+    } catch (ExecutionException e) {
+      LOG.atWarn().setCause(e.getCause()).addKeyValue("container_id", id).log("recover container failed");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Watches the recorded conmon again if it is the same process; false when it is gone. */
