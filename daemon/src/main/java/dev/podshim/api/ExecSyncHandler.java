@@ -5,20 +5,26 @@ import dev.podshim.container.ContainerService;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ExecSyncResponse;
 import dev.podshim.errors.CriException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** ExecSync: the command's exit code and output (each stream capped at 16 MiB); timeout 0 means none. */
 final class ExecSyncHandler implements UnaryHandler<ExecSyncRequest, ExecSyncResponse> {
   private static final long MAX_TIMEOUT_SECONDS = 365L * 24 * 3600;
   private final ContainerService containers;
-  private final Timer.Builder duration = Timer.builder("podshim.exec.sync.duration")
-      .description("ExecSync calls, from start to the command's exit");
-  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final Map<String, Timer> durations = new HashMap<>();
 
-  ExecSyncHandler(ContainerService containers, io.micrometer.core.instrument.MeterRegistry registry) {
+  ExecSyncHandler(ContainerService containers, MeterRegistry registry) {
     this.containers = containers;
-    this.registry = registry;
+    for (String outcome : List.of("ok", "timeout", "error")) {
+      durations.put(outcome, Timer.builder("podshim.exec.sync.duration")
+          .description("ExecSync calls, from start to the command's exit").tag("outcome", outcome)
+          .register(registry));
+    }
   }
 
   @Override
@@ -40,7 +46,7 @@ final class ExecSyncHandler implements UnaryHandler<ExecSyncRequest, ExecSyncRes
       outcome = e.kind() == CriException.Kind.DEADLINE_EXCEEDED ? "timeout" : "error";
       throw e;
     } finally {
-      duration.tags("outcome", outcome).register(registry).record(Duration.ofNanos(System.nanoTime() - begin));
+      durations.get(outcome).record(Duration.ofNanos(System.nanoTime() - begin));
     }
   }
 }

@@ -13,7 +13,6 @@ import dev.podshim.os.ExitWatcher;
 import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.Container;
 import dev.podshim.store.ContainerConfig;
-import dev.podshim.store.ContainerMetadata;
 import dev.podshim.store.ContainerStatus;
 import dev.podshim.store.ContainerStore;
 import dev.podshim.store.Sandbox;
@@ -47,7 +46,6 @@ public final class ContainerService {
 
   private final ContainerStore store;
   private final SandboxService sandboxes;
-  private final ImageService images;
   private final RuntimeHandlers runtimes;
   private final ContainerNames names = new ContainerNames();
   private final ContainerCreation creation;
@@ -59,10 +57,9 @@ public final class ContainerService {
       ContainerCreation.Tools tools, ExitWatcher watcher, ScheduledExecutorService timer) {
     this.store = requireNonNull(store, "store");
     this.sandboxes = requireNonNull(sandboxes, "sandboxes");
-    this.images = requireNonNull(images, "images");
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.monitor = new ConmonMonitor(watcher, this::recordExit);
-    this.creation = new ContainerCreation(store, images, tools, monitor);
+    this.creation = new ContainerCreation(store, requireNonNull(images, "images"), tools, monitor);
     this.execSync = new ExecSync(timer);
   }
 
@@ -375,9 +372,5 @@ public final class ContainerService {
     for (Container c : inSandbox(sandboxId)) {
       remove(c.id());
     }
-  }
-
-  ImageService images() {
-    return images;
   }
 }

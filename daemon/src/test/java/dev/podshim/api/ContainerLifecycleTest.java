@@ -82,10 +82,21 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
     assertThat(exec(id, 10, "sh", "-c", "ps -o comm | grep -c '^sleep$' || true").getStdout().toStringUtf8().trim())
         .as("only the container's own sleep is left").isEqualTo("1");
 
+    assertThat(cri.registry.get("podshim.containers").tag("state", "running").gauge().value()).isEqualTo(1);
+    assertThat(cri.registry.get("podshim.conmon.processes").gauge().value()).isEqualTo(1);
+    assertThat(cri.registry.get("podshim.exec.sync.duration").tag("outcome", "timeout").timer().count()).isEqualTo(1);
+
     var list = cri.runtime.listContainers(ListContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder()
         .setPodSandboxId(podId).setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING)))
         .build());
     assertThat(list.getContainersList()).extracting(c -> c.getId()).containsExactly(id);
+
+    cri.runtime.updateContainerResources(dev.podshim.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+        .setContainerId(id).setLinux(dev.podshim.cri.v1.LinuxContainerResources.newBuilder()
+            .setMemoryLimitInBytes(64L << 20).setCpuShares(512)).build());
+    Path memory = Path.of("/sys/fs/cgroup/memory/podshim", id, "memory.limit_in_bytes");
+    assertThat(Files.readString(memory).trim()).as("the live cgroup").isEqualTo(Long.toString(64L << 20));
+    assertThat(Containers.status(cri.runtime, id).getResources().getLinux().getCpuShares()).isEqualTo(512);
 
     // sleep is PID 1 of its namespace: SIGTERM has no handler there, so SIGKILL ends it after the timeout
     cri.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
@@ -104,11 +115,15 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
   }
 
   @Test
-  void removingThePodRemovesItsRunningContainers() throws Exception {
-    String a = create(Containers.config("a", busybox, "sleep", "1000"));
+  void containersOfOnePodShareLocalhostAndShmAndGoWithThePod() throws Exception {
+    String a = create(Containers.config("a", busybox, "sh", "-c",
+        "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 7000 -h /www"));
     String b = create(Containers.config("b", busybox, "sleep", "1000"));
     start(a);
     start(b);
+    assertThat(exec(b, 20, "sh", "-c",
+        "for i in $(seq 100); do wget -qO- http://127.0.0.1:7000/index.html && exit 0; sleep 0.1; done; exit 1")
+        .getStdout().toStringUtf8()).as("b reaches a's server on the pod's localhost").isEqualTo("hello\n");
     assertThat(exec(a, 10, "sh", "-c", "echo x > /dev/shm/shared").getExitCode()).isZero();
     assertThat(exec(b, 10, "cat", "/dev/shm/shared").getStdout().toStringUtf8())
         .as("containers of one pod share its /dev/shm").isEqualTo("x\n");

@@ -51,7 +51,7 @@ public final class ImageTestRegistry implements AutoCloseable {
   private static final Path BUSYBOX = Path.of("/bin/busybox");
   private static final java.util.List<String> APPLETS = java.util.List.of("sh", "echo", "sleep", "cat", "id", "ls",
       "ps", "printf", "hostname", "grep", "mount", "touch", "head", "env", "pwd", "true", "false", "kill", "wc",
-      "nc", "wget", "ip", "top", "test", "stat", "mkdir", "rm", "seq", "dd", "yes", "awk", "sed", "uname");
+      "nc", "wget", "httpd", "ip", "top", "test", "stat", "mkdir", "rm", "seq", "dd", "yes", "awk", "sed", "uname");
 
   @Override
   public void close() throws Exception {

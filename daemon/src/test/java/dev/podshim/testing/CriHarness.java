@@ -68,6 +68,7 @@ public final class CriHarness implements AutoCloseable {
     this.containers = ContainerService.create(config, new ContainerStore(root), sandboxes, imageService, runtimes,
         watcher);
     containers.recover();
+    new dev.podshim.metrics.ContainerMetrics(containers).bindTo(registry);
     this.pods = new PodLifecycle(sandboxes, containers);
     List<BindableService> services = List.of(
         new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, registry),
