@@ -124,8 +124,7 @@ public final class ContainerService {
 
   /** StartContainer: only a CREATED container can start. */
   public void start(String idOrPrefix) {
-    Container c = store.get(idOrPrefix);
-    c.lifecycle().lock();
+    Container c = lockLive(idOrPrefix);
     try {
       ContainerStatus.State state = c.status().state();
       if (state != ContainerStatus.State.CREATED) {
@@ -208,6 +207,20 @@ public final class ContainerService {
     }
   }
 
+  /**
+   * The container, its lifecycle lock held; NOT_FOUND when it is unknown, still being created,
+   * or was removed by a call that held the lock before us.
+   */
+  private Container lockLive(String idOrPrefix) {
+    Container c = get(idOrPrefix);
+    c.lifecycle().lock();
+    if (store.find(c.id()) != c) {
+      c.lifecycle().unlock();
+      throw CriException.notFound("container " + idOrPrefix + " not found (removed)");
+    }
+    return c;
+  }
+
   /** The container with this id or unique prefix; NOT_FOUND otherwise. */
   public Container get(String idOrPrefix) {
     Container c = store.get(idOrPrefix);
@@ -256,8 +269,7 @@ public final class ContainerService {
 
   /** UpdateContainerResources: applied to the live cgroup through the runtime, then recorded. */
   public void updateResources(String idOrPrefix, ContainerConfig.Resources resources) {
-    Container c = get(idOrPrefix);
-    c.lifecycle().lock();
+    Container c = lockLive(idOrPrefix);
     try {
       ContainerStatus.State state = c.status().state();
       if (state != ContainerStatus.State.RUNNING && state != ContainerStatus.State.CREATED) {

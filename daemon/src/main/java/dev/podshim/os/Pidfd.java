@@ -64,9 +64,15 @@ public final class Pidfd implements AutoCloseable {
     return pid;
   }
 
-  /** Sends {@code sig}; a process that has already exited is not an error. */
+  /**
+   * Sends {@code sig}; a process that has already exited is not an error, and neither is a
+   * closed pidfd (it is closed once its process was seen to exit), so a stop racing the exit
+   * is a no-op rather than a failure.
+   */
   public synchronized void signal(int sig) {
-    ensureOpen();
+    if (closed) {
+      return;
+    }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Libc.errnoSlot(arena);
       if (Libc.pidfdSendSignal(err, fd, sig) != 0) {

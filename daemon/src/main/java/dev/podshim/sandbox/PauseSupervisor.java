@@ -32,7 +32,9 @@ final class PauseSupervisor {
   void watch(Sandbox sandbox, Pidfd pidfd) {
     WatchedExit w = WatchedExit.of(pidfd);
     bySandbox.put(sandbox.id(), w);
-    watcher.watch(pidfd, () -> onExit(sandbox, w));
+    // the record is an fsynced write: never on the one watcher thread every pod shares
+    watcher.watch(pidfd, () -> Thread.ofVirtual().name("pause-exit-" + sandbox.id().substring(0, 12))
+        .start(() -> onExit(sandbox, w)));
   }
 
   /** Number of pause processes currently alive and watched. */

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,8 @@ public final class SandboxService {
   private final SandboxNetworking networking;
   private final Reservations reservations = new Reservations();
   private final Duration stopTimeout;
+  /** How long a retried RunPodSandbox waits for the first attempt with the same name. */
+  private static final Duration RETRY_WAIT = Duration.ofMinutes(4);
 
   SandboxService(SandboxStore store, SandboxConfigValidator validator, Sysctls sysctls, SandboxFiles files,
       PauseLauncher launcher, PauseSupervisor supervisor, PodCgroups cgroups, SandboxNetworking networking,
@@ -101,9 +105,12 @@ public final class SandboxService {
       }
       String id;
       try {
-        id = existing.id().get();
+        id = existing.id().get(RETRY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | CancellationException e) {
         continue; // the first attempt failed and released the name: try again ourselves
+      } catch (TimeoutException e) {
+        throw new CriException(CriException.Kind.DEADLINE_EXCEEDED, "sandbox name " + name
+            + " is still being created by an earlier RunPodSandbox after " + RETRY_WAIT.toSeconds() + "s; retry later");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CriException(CriException.Kind.UNAVAILABLE, "interrupted waiting for sandbox " + name);
@@ -123,7 +130,8 @@ public final class SandboxService {
       create(id, name, config);
       reservations.owned(name).id().complete(id);
       return id;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // any Throwable releases the name, or a retry would wait on it for ever
       reservations.fail(name, e);
       throw e;
     }
@@ -263,6 +271,9 @@ public final class SandboxService {
     }
     sandbox.lifecycle().lock();
     try {
+      if (store.find(sandbox.id()) != sandbox) {
+        return; // removed by a concurrent RemovePodSandbox while we waited: nothing left to stop
+      }
       networking.detach(sandbox);
       supervisor.stop(sandbox, stopTimeout);
       sandbox.updateStatus(s -> s.withStopped(Clock.nowNanos()));

@@ -62,7 +62,7 @@ public final class GrpcServer {
    */
   public static void configure(ServerBuilder<?> builder, List<BindableService> services, ReadinessGate gate,
       MeterRegistry registry) {
-    services.forEach(builder::addService);
+    services.forEach(s -> builder.addService(StrictRequests.wrap(s)));
     builder.addService(ProtoReflectionServiceV1.newInstance());
     // interceptors run in reverse order of registration: observe first, map exceptions last
     builder.intercept(new ExceptionMapping());
