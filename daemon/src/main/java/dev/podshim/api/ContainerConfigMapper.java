@@ -7,6 +7,7 @@ import dev.podshim.cri.v1.LinuxContainerSecurityContext;
 import dev.podshim.cri.v1.NamespaceOption;
 import dev.podshim.cri.v1.SecurityProfile;
 import dev.podshim.errors.CriException;
+import dev.podshim.errors.Inputs;
 import dev.podshim.store.ContainerConfig.Device;
 import dev.podshim.store.ContainerConfig.Env;
 import dev.podshim.store.ContainerConfig.GroupsPolicy;
@@ -26,6 +27,8 @@ import org.jspecify.annotations.Nullable;
 /** CreateContainer's protobuf config → the domain's ContainerConfig, refusing what is absent or unknown. */
 final class ContainerConfigMapper {
   private static final String SEC = "config.linux.security_context";
+  /** A name (255) plus a digest, with room: longer is no image reference. */
+  private static final int MAX_IMAGE_NAME = 512;
 
   private ContainerConfigMapper() {}
 
@@ -51,8 +54,19 @@ final class ContainerConfigMapper {
     for (int i = 0; i < c.getMountsCount(); i++) {
       mounts.add(mount(i, c.getMounts(i)));
     }
-    List<Device> devices = c.getDevicesList().stream()
-        .map(d -> new Device(d.getContainerPath(), d.getHostPath(), d.getPermissions())).toList();
+    List<Device> devices = new ArrayList<>();
+    for (int i = 0; i < c.getDevicesCount(); i++) {
+      var d = c.getDevices(i);
+      Inputs.path("config.devices[" + i + "].container_path", d.getContainerPath(), Inputs.MAX_PATH_BYTES);
+      Inputs.path("config.devices[" + i + "].host_path", d.getHostPath(), Inputs.MAX_PATH_BYTES);
+      devices.add(new Device(d.getContainerPath(), d.getHostPath(), d.getPermissions()));
+    }
+    Inputs.path("config.log_path", c.getLogPath(), Inputs.MAX_PATH_BYTES);
+    Inputs.path("config.working_dir", c.getWorkingDir(), Inputs.MAX_PATH_BYTES);
+    if (c.getImage().getImage().length() > MAX_IMAGE_NAME) {
+      throw CriException.invalidArgument("config.image.image: " + Inputs.quoted(c.getImage().getImage())
+          + " is longer than " + MAX_IMAGE_NAME + " characters");
+    }
     var linux = c.getLinux();
     return new dev.podshim.store.ContainerConfig(
         c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
@@ -63,6 +77,8 @@ final class ContainerConfigMapper {
   }
 
   private static Mount mount(int i, dev.podshim.cri.v1.Mount m) {
+    Inputs.path("config.mounts[" + i + "].container_path", m.getContainerPath(), Inputs.MAX_PATH_BYTES);
+    Inputs.path("config.mounts[" + i + "].host_path", m.getHostPath(), Inputs.MAX_PATH_BYTES);
     if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
       throw CriException.invalidArgument("config.mounts[" + i + "].image: image volume mounts are not supported");
     }

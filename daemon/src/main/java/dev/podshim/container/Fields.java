@@ -1,6 +1,7 @@
 package dev.podshim.container;
 
 import dev.podshim.errors.CriException;
+import dev.podshim.errors.Inputs;
 import java.util.List;
 
 /** Checks of client-sent values, and INVALID_ARGUMENT errors that name the CRI field at fault. */
@@ -13,10 +14,9 @@ final class Fields {
     return CriException.invalidArgument(field + ": " + why);
   }
 
-  /** {@code s} as it can be shown in a message: control characters replaced, at most 80 chars. */
+  /** {@code s} as it can be shown in a message: see {@link Inputs#quoted}. */
   static String quoted(String s) {
-    String cut = s.length() > 80 ? s.substring(0, 80) + "…" : s;
-    return "\"" + cut.replaceAll("[\\x00-\\x1f\\x7f]", "?") + "\"";
+    return Inputs.quoted(s);
   }
 
   /** Refuses a NUL byte: it cannot reach execve, a path or a cgroup file intact. */
@@ -35,7 +35,7 @@ final class Fields {
   }
 
   static String absolute(String field, String path) {
-    noNul(field, path);
+    Inputs.path(field, path, Inputs.MAX_PATH_BYTES);
     if (!path.startsWith("/")) {
       throw invalid(field, "must be absolute, got " + quoted(path));
     }

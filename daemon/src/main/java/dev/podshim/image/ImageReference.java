@@ -1,5 +1,6 @@
 package dev.podshim.image;
 
+import dev.podshim.errors.Inputs;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -64,7 +65,7 @@ public record ImageReference(String domain, String path, @Nullable String tag, @
       try {
         digest = Digest.parse(s.substring(at + 1));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid reference \"" + raw + "\": " + e.getMessage());
+        throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": " + e.getMessage());
       }
       s = s.substring(0, at);
     }
@@ -75,7 +76,7 @@ public record ImageReference(String domain, String path, @Nullable String tag, @
       tag = s.substring(colon + 1);
       s = s.substring(0, colon);
       if (!TAG.matcher(tag).matches()) {
-        throw new IllegalArgumentException("invalid reference \"" + raw + "\": invalid tag \"" + tag + "\"");
+        throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": invalid tag \"" + tag + "\"");
       }
     }
     String domain;
@@ -96,19 +97,27 @@ public record ImageReference(String domain, String path, @Nullable String tag, @
     if (domain.equals(DOCKER_HUB) && path.indexOf('/') < 0) {
       path = "library/" + path;
     }
+    int portColon = domain.lastIndexOf(':');
+    if (portColon > 0 && domain.indexOf(']') < portColon && DOMAIN.matcher(domain).matches()) {
+      String port = domain.substring(portColon + 1);
+      if (port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+        throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": registry port " + port
+            + " is not between 1 and 65535");
+      }
+    }
     if (!DOMAIN.matcher(domain).matches()) {
-      throw new IllegalArgumentException("invalid reference \"" + raw + "\": invalid registry host \"" + domain + "\"");
+      throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": invalid registry host \"" + domain + "\"");
     }
     for (String component : path.split("/", -1)) {
       if (!COMPONENT.matcher(component).matches()) {
         String why = component.equals(component.toLowerCase(java.util.Locale.ROOT))
             ? "invalid repository name component \"" + component + "\""
             : "repository name must be lowercase";
-        throw new IllegalArgumentException("invalid reference \"" + raw + "\": " + why);
+        throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": " + why);
       }
     }
     if (path.length() + domain.length() + 1 > 255) {
-      throw new IllegalArgumentException("invalid reference \"" + raw + "\": repository name longer than 255 characters");
+      throw new IllegalArgumentException("invalid reference " + Inputs.quoted(raw) + ": repository name longer than 255 characters");
     }
     if (digest != null) {
       tag = null;

@@ -2,6 +2,7 @@ package dev.podshim.sandbox;
 
 import dev.podshim.config.CgroupDriver;
 import dev.podshim.errors.CriException;
+import dev.podshim.errors.Inputs;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ final class PodCgroups {
   private static final Pattern CGROUPFS_PARENT = Pattern.compile("(/[A-Za-z0-9_.:@=+-]+)+");
   private static final Pattern SLICE = Pattern.compile("[A-Za-z0-9_.:@=+-]+\\.slice");
 
+  private static final int MAX_PARENT_BYTES = 1024;
   private final CgroupDriver driver;
   private final List<Hierarchy> hierarchies;
 
@@ -54,14 +56,15 @@ final class PodCgroups {
     if (parent.isEmpty()) {
       return;
     }
+    // the parent lands under every hierarchy's mount point, and the container's id under it
+    Inputs.path("config.linux.cgroup_parent", parent, MAX_PARENT_BYTES);
     boolean ok = switch (driver) {
       case CGROUPFS -> CGROUPFS_PARENT.matcher(parent).matches() && !List.of(parent.split("/")).contains("..")
           && !List.of(parent.split("/")).contains(".");
       case SYSTEMD -> SLICE.matcher(parent).matches() && !parent.startsWith("-") && !parent.contains("--");
     };
     if (!ok) {
-      throw CriException.invalidArgument("config.linux.cgroup_parent: \"" + SandboxConfigValidator.printable(parent)
-          + "\" is not a valid " + driver.configName() + " cgroup parent"
+      throw CriException.invalidArgument("config.linux.cgroup_parent: " + Inputs.quoted(parent) + " is not a valid " + driver.configName() + " cgroup parent"
           + (driver == CgroupDriver.SYSTEMD ? " (expected a slice name such as kubepods-besteffort.slice)" : ""));
     }
   }

@@ -1,6 +1,7 @@
 package dev.podshim.sandbox;
 
 import dev.podshim.errors.CriException;
+import dev.podshim.errors.Inputs;
 import dev.podshim.store.SandboxConfig;
 import dev.podshim.store.SandboxConfig.Mode;
 import dev.podshim.store.SandboxConfig.PortMapping;
@@ -79,7 +80,7 @@ final class SandboxConfigValidator {
       return;
     }
     if (h.length() > MAX_HOSTNAME || !HOSTNAME.matcher(h).matches()) {
-      throw invalid("config.hostname", "\"" + printable(h) + "\" is not a valid RFC 1123 host name of at most "
+      throw invalid("config.hostname", "" + Inputs.quoted(h) + " is not a valid RFC 1123 host name of at most "
           + MAX_HOSTNAME + " characters");
     }
   }
@@ -88,12 +89,13 @@ final class SandboxConfigValidator {
     if (dir.isEmpty()) {
       return;
     }
-    if (!dir.startsWith("/") || dir.indexOf(0) >= 0 || dir.length() > 4096) {
-      throw invalid("config.log_directory", "must be an absolute path, got \"" + printable(dir) + "\"");
+    Inputs.path("config.log_directory", dir, Inputs.MAX_PATH_BYTES);
+    if (!dir.startsWith("/")) {
+      throw invalid("config.log_directory", "must be an absolute path, got " + Inputs.quoted(dir) + "");
     }
     Path p = Path.of(dir);
     if (!p.normalize().equals(p) || dir.contains("/../") || dir.endsWith("/..") || p.getNameCount() == 0) {
-      throw invalid("config.log_directory", "must be a clean path without '.' or '..', got \"" + printable(dir) + "\"");
+      throw invalid("config.log_directory", "must be a clean path without '.' or '..', got " + Inputs.quoted(dir) + "");
     }
     String top = "/" + p.getName(0);
     if (FORBIDDEN_LOG_ROOTS.contains(top)) {
@@ -106,7 +108,7 @@ final class SandboxConfigValidator {
       try {
         InetAddress.ofLiteral(server);
       } catch (IllegalArgumentException e) {
-        throw invalid("config.dns_config.servers", "\"" + printable(server) + "\" is not an IP address");
+        throw invalid("config.dns_config.servers", "" + Inputs.quoted(server) + " is not an IP address");
       }
     }
     if (dns.searches().size() > MAX_DNS_SEARCHES) {
@@ -119,7 +121,7 @@ final class SandboxConfigValidator {
   private static void words(String field, List<String> values) {
     for (String v : values) {
       if (v.length() > MAX_NAME || !DNS_WORD.matcher(v).matches()) {
-        throw invalid(field, "\"" + printable(v) + "\" must be one word of at most " + MAX_NAME + " characters");
+        throw invalid(field, "" + Inputs.quoted(v) + " must be one word of at most " + MAX_NAME + " characters");
       }
     }
   }
@@ -138,7 +140,7 @@ final class SandboxConfigValidator {
       try {
         InetAddress.ofLiteral(pm.hostIp());
       } catch (IllegalArgumentException e) {
-        throw invalid(field + ".host_ip", "\"" + printable(pm.hostIp()) + "\" is not an IP address");
+        throw invalid(field + ".host_ip", "" + Inputs.quoted(pm.hostIp()) + " is not an IP address");
       }
     }
   }
@@ -168,10 +170,6 @@ final class SandboxConfigValidator {
     }
   }
 
-  static String printable(String s) {
-    String cut = s.length() > 80 ? s.substring(0, 80) + "…" : s;
-    return cut.replaceAll("[\\x00-\\x1f\\x7f]", "?");
-  }
 
   private static CriException invalid(String field, String why) {
     return CriException.invalidArgument(field + ": " + why);

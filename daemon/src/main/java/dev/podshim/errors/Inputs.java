@@ -1,0 +1,53 @@
+package dev.podshim.errors;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Checks of client-sent values that reach a path, and the one way to quote such a value in an
+ * error or a log line: short values whole, long ones by their length and a prefix, so a 4 MB
+ * field never becomes a 4 MB message.
+ */
+public final class Inputs {
+  /** Longest value quoted whole. */
+  static final int MAX_QUOTED = 80;
+  private static final int PREFIX = 32;
+  /** NAME_MAX: the longest file name component Linux takes. */
+  public static final int MAX_COMPONENT_BYTES = 255;
+  /** PATH_MAX less the room the daemon's own prefixes need (mount points, state root). */
+  public static final int MAX_PATH_BYTES = 3072;
+
+  private Inputs() {}
+
+  /** {@code "value"} with control characters shown as '?', or {@code (N bytes) starting "prefix…"}. */
+  public static String quoted(String value) {
+    if (value.length() <= MAX_QUOTED) {
+      return "\"" + printable(value) + "\"";
+    }
+    return "(" + value.getBytes(StandardCharsets.UTF_8).length + " bytes) starting \""
+        + printable(value.substring(0, PREFIX)) + "…\"";
+  }
+
+  private static String printable(String s) {
+    return s.replaceAll("[\\x00-\\x1f\\x7f]", "?");
+  }
+
+  /**
+   * Refuses a path the kernel would refuse with ENAMETOOLONG, or that holds a NUL: each component
+   * at most 255 bytes, the whole at most {@code maxBytes}.
+   */
+  public static void path(String field, String path, int maxBytes) {
+    if (path.indexOf('\0') >= 0) {
+      throw CriException.invalidArgument(field + ": " + quoted(path) + " contains a NUL byte");
+    }
+    int total = path.getBytes(StandardCharsets.UTF_8).length;
+    if (total > maxBytes) {
+      throw CriException.invalidArgument(field + ": " + quoted(path) + " is longer than " + maxBytes + " bytes");
+    }
+    for (String component : path.split("/")) {
+      if (component.getBytes(StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES) {
+        throw CriException.invalidArgument(field + ": " + quoted(path) + " has a component longer than "
+            + MAX_COMPONENT_BYTES + " bytes");
+      }
+    }
+  }
+}

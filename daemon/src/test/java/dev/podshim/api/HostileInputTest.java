@@ -1,0 +1,75 @@
+package dev.podshim.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.Mount;
+import dev.podshim.cri.v1.PodSandboxStatusRequest;
+import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.StopContainerRequest;
+import dev.podshim.testing.Containers;
+import dev.podshim.testing.CriHarnessTest;
+import dev.podshim.testing.Pods;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Over-long and out-of-range values a client sends: INVALID_ARGUMENT naming the field, with an
+ * error that quotes a short prefix and the length, never INTERNAL or a 4 MB message.
+ */
+class HostileInputTest extends CriHarnessTest {
+  private static final String HUGE = "a".repeat(4 << 20);
+  private static final int SHORT_MESSAGE = 512;
+
+  private void refused(String field, Runnable call) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains(field).hasSizeLessThan(SHORT_MESSAGE);
+    });
+  }
+
+  @Test
+  void overLongPathsAndIdsAreRefusedWithShortMessages() {
+    Map<String, Consumer<dev.podshim.cri.v1.PodSandboxConfig.Builder>> pods = Map.of(
+        "cgroup_parent", p -> p.getLinuxBuilder().setCgroupParent("/" + "a".repeat(4096)),
+        "log_directory", p -> p.setLogDirectory("/" + "b".repeat(300) + "/logs"),
+        "metadata.name", p -> p.getMetadataBuilder().setName(HUGE));
+    pods.forEach((field, spoil) -> {
+      var config = Pods.config("hostile");
+      spoil.accept(config);
+      refused(field, () -> cri.runtime.runPodSandbox(Pods.run(config)));
+    });
+    refused("pod_sandbox_id", () -> cri.runtime.podSandboxStatus(
+        PodSandboxStatusRequest.newBuilder().setPodSandboxId(HUGE).build()));
+    refused("container_id", () -> cri.runtime.containerStatus(
+        ContainerStatusRequest.newBuilder().setContainerId(HUGE).build()));
+    refused("timeout", () -> cri.runtime.stopContainer(
+        StopContainerRequest.newBuilder().setContainerId("x").setTimeout(-1).build()));
+  }
+
+  @Test
+  void outOfRangeRegistryPortIsInvalidArgument() {
+    refused("99999", () -> cri.images.pullImage(
+        PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage("127.0.0.1:99999/a")).build()));
+    refused("image", () -> cri.images.pullImage(
+        PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(HUGE)).build()));
+  }
+
+  @Test
+  void overLongContainerPathsAreRefused() {
+    var pod = Pods.hostNetwork("hostile-c");
+    String podId = cri.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    refused("mounts[0].host_path", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("x", "busybox", "true")
+            .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath("/" + "c".repeat(300))))));
+    refused("log_path", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("x", "busybox", "true").setLogPath(HUGE))));
+    refused("config.image.image", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("x", HUGE, "true"))));
+  }
+}
