@@ -37,6 +37,9 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("pid", status.pid());
     info.put("pauseAlive", status.pauseAlive());
+    if (sandbox.unreadable() != null) {
+      info.put("unreadable", sandbox.unreadable());
+    }
     if (status.exitedAtNanos() != 0) {
       info.put("pauseExitCode", status.exitCode());
     }

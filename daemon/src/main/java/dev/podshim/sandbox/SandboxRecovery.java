@@ -17,15 +17,31 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
+import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.SandboxMetadata;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings the sandboxes on disk back under watch after a daemon restart or crash. One that cannot
- * be read is logged and skipped; it never stops start-up.
+ * Brings the sandboxes on disk back under watch after a daemon restart or crash, in parallel under
+ * one deadline. One that cannot be read is listed NOTREADY for kubelet to remove; it never stops
+ * start-up.
  */
 final class SandboxRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxRecovery.class);
+  /** Every sandbox is recovered in parallel; all of them together get this long. */
+  private static final Duration ITEMS_TIMEOUT = Duration.ofSeconds(30);
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
   /** What recovery found, for the start-up log line and metrics. */
   public record Result(int ready, int notReady, int tornDown, int unreadable, int orphansKilled) {}
@@ -44,39 +60,54 @@ final class SandboxRecovery {
   }
 
   Result recover(Path pauseBinaryDir) {
-    int ready = 0;
-    int notReady = 0;
+    AtomicInteger ready = new AtomicInteger();
+    AtomicInteger notReady = new AtomicInteger();
+    AtomicInteger unreadable = new AtomicInteger();
     int tornDown = 0;
-    int unreadable = 0;
-    Set<Long> claimed = new HashSet<>();
-    List<Sandbox> incomplete = new ArrayList<>();
-    for (EntityStore.Loaded<Sandbox> loaded : store.loadAll()) {
-      Sandbox sandbox = loaded.entity();
-      if (sandbox == null) {
-        LOG.atError().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
-            .log("sandbox state unreadable; left in place");
-        unreadable++;
-        continue;
-      }
-      try {
-        long pid = reattach(sandbox);
-        if (!sandbox.status().created()) {
-          incomplete.add(sandbox);
+    Set<Long> claimed = ConcurrentHashMap.newKeySet();
+    List<Sandbox> incomplete = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Future<?>> items = new ArrayList<>();
+    // not try-with-resources: close() would wait for an item that hangs past the deadline
+    ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      for (EntityStore.Loaded<Sandbox> loaded : store.loadAll()) {
+        Sandbox sandbox = loaded.entity();
+        if (sandbox == null) {
+          unreadable.incrementAndGet();
+          listUnreadable(loaded);
           continue;
         }
-        if (pid != 0) {
-          claimed.add(pid);
-        }
-        reservations.restore(sandbox.metadata().name(), sandbox.metadata().config(), sandbox.id());
-        if (sandbox.status().ready()) {
-          ready++;
-        } else {
-          notReady++;
-        }
-      } catch (RuntimeException e) {
-        unreadable++;
-        LOG.atError().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("recover sandbox failed");
+        items.add(pool.submit(() -> {
+          try {
+            long pid = reattach(sandbox);
+            if (!sandbox.status().created()) {
+              incomplete.add(sandbox);
+              return;
+            }
+            if (pid != 0) {
+              claimed.add(pid);
+            }
+            reservations.restore(sandbox.metadata().name(), sandbox.metadata().config(), sandbox.id());
+            (sandbox.status().ready() ? ready : notReady).incrementAndGet();
+          } catch (RuntimeException e) {
+            unreadable.incrementAndGet();
+            LOG.atError().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("recover sandbox failed");
+          }
+        }));
       }
+      long deadline = System.nanoTime() + ITEMS_TIMEOUT.toNanos();
+      for (Future<?> item : items) {
+        try {
+          item.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+          LOG.atError().setCause(e).log("a sandbox's recovery did not finish within {}s; serving anyway",
+              ITEMS_TIMEOUT.toSeconds());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } finally {
+      pool.shutdown();
     }
     // Unclaimed pause processes first: a half-made sandbox's pause sits in its cgroups, which
     // cannot be removed while it lives.
@@ -87,11 +118,42 @@ final class SandboxRecovery {
         tornDown++;
         LOG.atInfo().addKeyValue("sandbox_id", sandbox.id()).log("removed sandbox whose creation never finished");
       } catch (RuntimeException e) {
-        unreadable++;
+        unreadable.incrementAndGet();
         LOG.atError().setCause(e).addKeyValue("sandbox_id", sandbox.id()).log("tear down half-made sandbox failed");
       }
     }
-    return new Result(ready, notReady, tornDown, unreadable, orphans);
+    return new Result(ready.get(), notReady.get(), tornDown, unreadable.get(), orphans);
+  }
+
+  /**
+   * A directory whose meta.json cannot be read is still listed, NOTREADY, under its id with the
+   * reason in its verbose info, so that kubelet (or crictl rmp) can remove it and release what it
+   * holds: pins, shm, the CNI attachment recorded in network.json, its cgroups if status.json tells.
+   */
+  private void listUnreadable(EntityStore.Loaded<Sandbox> loaded) {
+    String id = loaded.dir().getFileName().toString();
+    String reason = "meta.json unreadable: " + (loaded.failure() == null ? "?" : loaded.failure().getMessage());
+    if (!ID.matcher(id).matches()) {
+      LOG.atError().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())
+          .log("sandbox state unreadable and not named by a sandbox id; left in place");
+      return;
+    }
+    SandboxStatus status = store.salvageStatus(loaded.dir()).orElse(SandboxStatus.initial()).asCreated()
+        .withExit(Clock.nowNanos(), -1);
+    Sandbox sandbox = store.adopt(new SandboxMetadata(id, "unreadable_" + id, SandboxConfig.unreadable(id),
+        createdAt(loaded.dir()), ""), status, loaded.dir());
+    sandbox.markUnreadable(reason);
+    LOG.atError().setCause(loaded.failure()).addKeyValue("sandbox_id", id)
+        .log("sandbox state unreadable; listed NOTREADY so that it can be removed");
+  }
+
+  private static long createdAt(Path dir) {
+    try {
+      var t = Files.getLastModifiedTime(dir).toInstant();
+      return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    } catch (IOException e) {
+      return Clock.nowNanos();
+    }
   }
 
   /** Watches pause again if it is the same process; else records it as exited. Returns its pid or 0. */

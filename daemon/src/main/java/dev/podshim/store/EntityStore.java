@@ -78,6 +78,26 @@ public class EntityStore<M, S, E extends Entity> {
     return entity;
   }
 
+  /**
+   * Lists an entity made from what could be salvaged of an unreadable directory, so that it can
+   * be seen and removed; nothing is written.
+   */
+  public E adopt(M metadata, S status, Path entityDir) {
+    E entity = factory.make(metadata, new StatusCell<>(entityDir.resolve(STATUS), status), entityDir);
+    index.put(idOf.apply(metadata), entity);
+    return entity;
+  }
+
+  /** The status file of a directory whose meta.json could not be read, if that file at least can be. */
+  public java.util.Optional<S> salvageStatus(Path entityDir) {
+    try {
+      Path file = entityDir.resolve(STATUS);
+      return Files.exists(file) ? java.util.Optional.of(StateFile.read(file, statusType)) : java.util.Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** The entity with this id or unique id prefix; NOT_FOUND otherwise. */
   public E get(String idOrPrefix) {
     E found = find(idOrPrefix);

@@ -11,6 +11,8 @@ public final class Sandbox implements Entity {
   private final StatusCell<SandboxStatus> status;
   private final Path dir;
   private final ReentrantLock lifecycle = new ReentrantLock();
+  /** Why recovery could not read this sandbox's state; null for a sandbox read whole. Not persisted. */
+  private volatile @org.jspecify.annotations.Nullable String unreadable;
 
   Sandbox(SandboxMetadata metadata, StatusCell<SandboxStatus> status, Path dir) {
     this.metadata = requireNonNull(metadata, "metadata");
@@ -44,6 +46,15 @@ public final class Sandbox implements Entity {
   /** Where the namespace pins live. */
   public Path nsDir() {
     return dir.resolve("ns");
+  }
+
+  /** Why recovery could not read this sandbox's files, or null: it is then listed NOTREADY to be removed. */
+  public @org.jspecify.annotations.Nullable String unreadable() {
+    return unreadable;
+  }
+
+  public void markUnreadable(String reason) {
+    this.unreadable = reason;
   }
 
   /** Held by Run (until created), Stop and Remove, so they never interleave on one sandbox. */

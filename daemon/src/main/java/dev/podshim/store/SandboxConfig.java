@@ -37,6 +37,16 @@ public record SandboxConfig(
     requireNonNull(runtimeHandler, "runtimeHandler");
   }
 
+  /**
+   * The config listed for a sandbox whose meta.json could not be read: pod name and uid from the
+   * id, host namespaces (nothing of the pod's own is known), so kubelet sees it and removes it.
+   */
+  public static SandboxConfig unreadable(String id) {
+    return new SandboxConfig(new PodMetadata("unreadable-" + id.substring(0, Math.min(12, id.length())), id,
+        "podshim-unreadable", 0), "", "", null, List.of(), Map.of(), Map.of(), "", Map.of(),
+        new NamespaceModes(Mode.POD, Mode.POD, Mode.POD, ""), "");
+  }
+
   private static Map<String, String> sorted(Map<String, String> map) {
     return java.util.Collections.unmodifiableMap(new TreeMap<>(map));
   }
