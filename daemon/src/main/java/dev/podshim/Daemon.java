@@ -56,16 +56,23 @@ public final class Daemon implements AutoCloseable {
   private @Nullable ScheduledExecutorService watchdog;
   private @Nullable SandboxService sandboxes;
   private @Nullable PodNetwork network;
+  private @Nullable StateRootLock rootLock;
 
   public Daemon(DaemonConfig config) {
     this.config = requireNonNull(config, "config");
   }
 
-  /** Starts serving; returns once the daemon is ready. */
+  /**
+   * Starts serving; returns once the daemon is ready.
+   *
+   * @throws StateRootLock.InUseException before touching the root or the socket, when another
+   *     daemon runs on this state root
+   */
   public void start() throws IOException {
-    Prctl.setChildSubreaper();
     Path root = config.root();
     Files.createDirectories(root);
+    rootLock = StateRootLock.acquire(root);
+    Prctl.setChildSubreaper();
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
     Path pauseBinary = PauseLauncher.installBinary(root);
 
@@ -134,8 +141,9 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * Clean shutdown: stop accepting, let in-flight calls finish, release the socket. State is
-   * already on disk (every change is persisted before it is answered) and pods keep running.
+   * Clean shutdown: stop accepting, let in-flight calls finish, release the socket, then the state
+   * root. State is already on disk (every change is persisted before it is answered) and pods keep
+   * running.
    */
   @Override
   public void close() {
@@ -158,6 +166,13 @@ public final class Daemon implements AutoCloseable {
     }
     if (exitWatcher != null) {
       exitWatcher.close();
+    }
+    if (rootLock != null) {
+      try {
+        rootLock.close();
+      } catch (IOException e) {
+        LOG.atWarn().addKeyValue("root", config.root()).log("release state root lock: {}", e.toString());
+      }
     }
     LOG.info("podshimd stopped; pods keep running");
   }

@@ -48,6 +48,10 @@ public final class Main {
     Daemon daemon = new Daemon(config);
     try {
       daemon.start();
+    } catch (StateRootLock.InUseException e) {
+      // nothing was started, so nothing to close: the other daemon's socket and state are untouched
+      System.err.println("podshimd: " + e.getMessage());
+      System.exit(1);
     } catch (Exception e) {
       log.error("start-up failed: {}", e.getMessage(), e);
       daemon.close();

@@ -13,9 +13,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +29,7 @@ public final class GrpcServer {
   /** Far above what kubelet sends at once; a flood beyond it is refused instead of exhausting threads. */
   private static final int MAX_CONCURRENT_CALLS = 256;
 
-  private final Path socket;
+  private final SocketFile socket;
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -39,12 +37,12 @@ public final class GrpcServer {
   private final HealthStatusManager health = new HealthStatusManager();
 
   public GrpcServer(Path socket, List<BindableService> services, ReadinessGate gate, MeterRegistry registry) {
-    this.socket = socket;
+    this.socket = new SocketFile(socket);
     this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     this.executor = new java.util.concurrent.ThreadPoolExecutor(0, MAX_CONCURRENT_CALLS, 60, TimeUnit.SECONDS,
         new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().daemon().name("cri-", 0).factory());
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(this.socket.bindPath().toString()))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
@@ -71,12 +69,11 @@ public final class GrpcServer {
     builder.intercept(new RpcObserver(registry));
   }
 
-  /** Binds the socket: parent directory created, a stale socket file replaced, mode 0660. */
+  /** Binds the socket: parent directory created, mode 0660, a stale socket file replaced. */
   public void start() throws IOException {
-    Files.createDirectories(socket.getParent());
-    Files.deleteIfExists(socket);
+    socket.prepare();
     server.start();
-    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    socket.publish();
   }
 
   /** Marks the server SERVING for the gRPC health service. */
@@ -84,9 +81,13 @@ public final class GrpcServer {
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
   }
 
-  /** Stops accepting, lets in-flight calls finish (bounded), then releases the socket. */
+  /**
+   * Removes the socket path if it is still ours, stops accepting, then lets in-flight calls finish
+   * (bounded). The path goes first, while our bound socket still holds its inode.
+   */
   public void shutdown(long graceSeconds) throws InterruptedException {
     health.enterTerminalState();
+    socket.removeIfOurs();
     server.shutdown();
     if (!server.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {
       server.shutdownNow();
@@ -95,10 +96,5 @@ public final class GrpcServer {
     executor.shutdown();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    try {
-      Files.deleteIfExists(socket);
-    } catch (IOException e) {
-      // best effort: the next start replaces it
-    }
   }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +37,13 @@ public final class DaemonProcess implements AutoCloseable {
   public dev.podshim.cri.v1.ImageServiceGrpc.ImageServiceBlockingStub images;
 
   public DaemonProcess(Path root) throws IOException {
+    this(root, root.resolve("run/podshim.sock"));
+  }
+
+  /** A daemon on {@code root} serving {@code socket}, for tests of two daemons on one socket. */
+  public DaemonProcess(Path root, Path socket) throws IOException {
     this.root = root;
-    this.socket = root.resolve("run/podshim.sock");
+    this.socket = socket;
     this.log = root.resolve("podshimd.log");
     this.network = new TestNetwork(root);
     try (ServerSocket s = new ServerSocket(0)) {
@@ -52,20 +58,8 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts with extra environment variables, e.g. systemd's NOTIFY_SOCKET. */
   public DaemonProcess start(java.util.Map<String, String> env, String... extraArgs) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
-    // the benchmark passes the production JVM flags (scripts/jvm-opts.sh) through this property
-    for (String opt : System.getProperty("bench.jvmOpts", "").split("\\s+")) {
-      if (!opt.isBlank()) {
-        cmd.add(opt);
-      }
-    }
-    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
-        "--root", root.toString(), "--socket", socket.toString(),
-        "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
-    cmd.addAll(network.flags());
-    cmd.addAll(List.of(extraArgs));
     Files.createDirectories(root);
-    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+    ProcessBuilder builder = new ProcessBuilder(command(extraArgs)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
     process = builder.start();
@@ -85,6 +79,47 @@ public final class DaemonProcess implements AutoCloseable {
         }
         Thread.sleep(50);
       }
+    }
+  }
+
+  private List<String> command(String... extraArgs) {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+    // the benchmark passes the production JVM flags (scripts/jvm-opts.sh) through this property
+    for (String opt : System.getProperty("bench.jvmOpts", "").split("\\s+")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
+        "--root", root.toString(), "--socket", socket.toString(),
+        "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
+    cmd.addAll(network.flags());
+    cmd.addAll(List.of(extraArgs));
+    return cmd;
+  }
+
+  /** How a daemon that was expected to exit did: its exit code, all it printed, how long it ran. */
+  public record Exit(int code, String output, Duration took) {}
+
+  /**
+   * Runs a daemon that should exit by itself (refused start-up, say) and waits for it; its output
+   * goes to a file of its own, not to {@link #log()}. Throws, after killing it, if it outlives
+   * {@code timeout}.
+   */
+  public Exit runToExit(Duration timeout, String... extraArgs) throws Exception {
+    Files.createDirectories(root);
+    Path output = Files.createTempFile(root, "podshimd-exit-", ".log");
+    long begin = System.nanoTime();
+    Process exiting = new ProcessBuilder(command(extraArgs)).redirectErrorStream(true)
+        .redirectOutput(output.toFile()).start();
+    try {
+      if (!exiting.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        exiting.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        throw new IllegalStateException("podshimd was still running after " + timeout + "\n" + Files.readString(output));
+      }
+      return new Exit(exiting.exitValue(), Files.readString(output), Duration.ofNanos(System.nanoTime() - begin));
+    } finally {
+      Files.deleteIfExists(output);
     }
   }
 
