@@ -6,16 +6,30 @@
  *   pause -v
  *   pause [--net] [--ipc] [--uts] [--pid] [--hostname NAME] [--sysctl KEY=VALUE]...
  *
- * On success the parent prints the long-lived child's pid and exits 0. Errors before the
- * fork print one line "pause: <what>: <reason>" on stderr and exit 2 (usage), 3 (a sysctl
- * that cannot be written) or 1 (anything else).
+ * On success the parent prints the long-lived child's pid and exits 0. Errors print one line
+ * "pause: <what>: <reason>" on stderr and exit 2 (usage), 3 (a sysctl that cannot be written)
+ * or 1 (anything else).
+ *
+ * Privileges: the long-lived child gives up root before its pid is reported. It becomes
+ * uid/gid 65535 with no supplementary groups, every capability set empty (effective,
+ * permitted, inheritable, ambient and bounding) and no_new_privs, so neither it nor anything
+ * it could exec can regain any. What it can still do is all it needs: sleep, reap the
+ * children it inherits as PID 1, and exit 0 on SIGTERM or SIGINT. The root daemon still
+ * signals it, moves it between cgroups and pins its namespaces; opening the namespace files
+ * of a process of another uid takes CAP_SYS_PTRACE, which the daemon must keep. The
+ * credential change also makes pause non-dumpable, so another process running as 65535
+ * cannot ptrace it or open its namespace files; one that can see its pid (a pod container
+ * running as 65535 in its PID namespace, say) can signal it, as with the upstream pause
+ * image. A failure of any step is fatal: pause exits 1 rather than leave a privileged holder.
  *
  * Kept to libc only and linked statically so that it runs on any node and stays tiny.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +50,9 @@
 #endif
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SYSCTL = 3 };
+
+/* The uid and gid of the long-lived process: what the upstream pause image runs as. */
+enum { PAUSE_ID = 65535 };
 
 struct options {
     int clone_flags;
@@ -207,6 +226,68 @@ static void apply_sysctl(const char *assignment, int clone_flags)
         fail(EXIT_SYSCTL, strerror(errno), "sysctl %.*s", keylen, assignment);
 }
 
+/*
+ * Turns the calling process into uid/gid PAUSE_ID with no groups, no capabilities and
+ * no_new_privs. The bounding set goes first, while CAP_SETPCAP is still in effect; setresuid
+ * then empties the effective, permitted and ambient sets (unless inherited securebits say
+ * otherwise), and capset empties all three sets that it covers, inheritable included, which
+ * setresuid leaves alone.
+ */
+static void drop_privileges(void)
+{
+    int cap;
+
+    for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+            fail(EXIT_FAIL, strerror(errno), "drop capability %d from the bounding set", cap);
+    if (errno != EINVAL) /* EINVAL: cap is past the last one this kernel knows */
+        fail(EXIT_FAIL, strerror(errno), "read capability %d of the bounding set", cap);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        fail(EXIT_FAIL, strerror(errno), "clear ambient capabilities");
+    if (setgroups(0, NULL) < 0)
+        fail(EXIT_FAIL, strerror(errno), "setgroups");
+    if (setresgid(PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
+        fail(EXIT_FAIL, strerror(errno), "setresgid %d", PAUSE_ID);
+    if (setresuid(PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
+        fail(EXIT_FAIL, strerror(errno), "setresuid %d", PAUSE_ID);
+
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+    memset(none, 0, sizeof none);
+    if (syscall(SYS_capset, &header, none) < 0)
+        fail(EXIT_FAIL, strerror(errno), "clear capabilities");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(EXIT_FAIL, strerror(errno), "set no_new_privs");
+}
+
+/*
+ * In the parent: returns once the holder has dropped its privileges. If it could not, it has
+ * said why on stderr and exited; it is reaped here, since the daemon only reaps the holders it
+ * was told about, and pause fails.
+ */
+static void await_holder(pid_t child, int ready)
+{
+    char byte;
+    ssize_t n;
+
+    do
+        n = read(ready, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n == 1) {
+        close(ready);
+        return;
+    }
+    int err = errno;
+    kill(child, SIGKILL); /* only matters if the read itself failed */
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n == 0 && WIFEXITED(status))
+        exit(EXIT_FAIL); /* the holder said why */
+    fail(EXIT_FAIL, n < 0 ? strerror(err) : strsignal(WTERMSIG(status)), "holder %d",
+         (int)child);
+}
+
 static void reap_children(void)
 {
     for (;;) {
@@ -276,12 +357,26 @@ int main(int argc, char **argv)
      * daemon's JVM, whose own process reaper would otherwise race our pidfd-based reaping.
      * The daemon is a child subreaper and inherits the holder when we exit.
      */
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        fail(EXIT_FAIL, strerror(errno), "pipe");
     fflush(NULL);
     pid_t child = fork();
     if (child < 0)
         fail(EXIT_FAIL, strerror(errno), "fork");
-    if (child == 0)
+    if (child == 0) {
+        /*
+         * Before the pid is reported, with stderr still the daemon's: a failure then fails the
+         * launch with its reason, and the daemon never sees the holder privileged.
+         */
+        close(ready[0]);
+        drop_privileges();
+        if (write(ready[1], "", 1) != 1)
+            fail(EXIT_FAIL, strerror(errno), "report privileges dropped");
         run_holder(&wanted);
+    }
+    close(ready[1]);
+    await_holder(child, ready[0]);
 
     /* A daemon that has gone away must not leave a pod nobody knows the pid of. */
     signal(SIGPIPE, SIG_IGN);

@@ -4,6 +4,7 @@ import static dev.podshim.os.TestSupport.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.podshim.config.CgroupDriver;
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.CriException.Kind;
 import dev.podshim.os.Pidfd;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +36,8 @@ class PauseLauncherTest {
 
   private static final int SIGINT = 2;
   private static final List<String> NAMESPACES = List.of("net", "ipc", "uts", "pid");
+  private static final String UNPRIVILEGED_IDS = "65535\t65535\t65535\t65535"; // real to fs
+  private static final String NO_CAPABILITIES = "0000000000000000";
 
   @TempDir static Path stateRoot;
   @TempDir Path dir;
@@ -169,6 +173,10 @@ class PauseLauncherTest {
       TestSupport.await("orphan " + orphan + " to exec sleep",
           () -> readOrEmpty(Path.of("/proc", Long.toString(orphan), "comm")).strip().equals("sleep"));
     }
+    // Reaping needs no privilege: an unprivileged PID 1 reaps orphans of any user.
+    assertThat(status(pause.pid(), "Uid")).as("pause").isEqualTo(UNPRIVILEGED_IDS);
+    assertThat(status(pause.pid(), "CapEff")).as("pause").isEqualTo(NO_CAPABILITIES);
+    assertThat(status(orphans.getFirst(), "Uid")).as("orphan").startsWith("0\t");
 
     // Killed together, their SIGCHLDs coalesce: the reaping loop must still get every one.
     List<Pidfd> pidfds = new ArrayList<>();
@@ -198,6 +206,112 @@ class PauseLauncherTest {
     TestSupport.awaitExit(pidfd);
 
     assertThat(pidfd.tryReap()).hasValue(0);
+  }
+
+  /**
+   * The namespaces RunPodSandbox asks for (SandboxService.namespacesOf): net and UTS together
+   * unless the pod uses the host network, IPC unless it uses the host's, PID in POD mode.
+   */
+  static Stream<Arguments> podNamespaces() {
+    List<Arguments> combinations = new ArrayList<>();
+    for (boolean netAndUts : List.of(true, false)) {
+      for (boolean ipc : List.of(true, false)) {
+        for (boolean pid : List.of(true, false)) {
+          combinations.add(Arguments.of(netAndUts, ipc, pid));
+        }
+      }
+    }
+    return combinations.stream();
+  }
+
+  @ParameterizedTest(name = "net and uts {0}, ipc {1}, pid {2}")
+  @MethodSource("podNamespaces")
+  void runsUnprivilegedOnceItsPidIsReportedAndStillExitsZeroOnSigterm(
+      boolean netAndUts, boolean ipc, boolean pid) throws IOException {
+    Map<String, String> sysctls = new LinkedHashMap<>();
+    if (netAndUts) {
+      sysctls.put("net.ipv4.ip_unprivileged_port_start", "80");
+    }
+    if (ipc) {
+      sysctls.put("kernel.shmmax", "12345678");
+    }
+    PauseProcess pause = launch(
+        new PauseSpec(netAndUts, ipc, netAndUts, pid, netAndUts ? "pod" : null, sysctls));
+
+    // Already so when launch returns: the daemon never sees this pause privileged.
+    assertThat(status(pause.pid(), "Uid")).isEqualTo(UNPRIVILEGED_IDS);
+    assertThat(status(pause.pid(), "Gid")).isEqualTo(UNPRIVILEGED_IDS);
+    assertThat(status(pause.pid(), "Groups")).isEmpty();
+    for (String set : List.of("CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd")) {
+      assertThat(status(pause.pid(), set)).as(set).isEqualTo(NO_CAPABILITIES);
+    }
+    assertThat(status(pause.pid(), "NoNewPrivs")).isEqualTo("1");
+    assertThat(status(pause.pid(), "NSpid")).isEqualTo(pid ? pause.pid() + "\t1" : "" + pause.pid());
+
+    Pidfd pidfd = pauses.pidfd(pause);
+    pidfd.signal(Pidfd.SIGTERM); // from root, as PauseSupervisor.stop sends it
+    TestSupport.awaitExit(pidfd);
+    assertThat(pidfd.tryReap()).hasValue(0);
+  }
+
+  @Test
+  void theDaemonStillPinsAndPlacesAnUnprivilegedPause() throws IOException {
+    List<PodCgroups.Hierarchy> hierarchies = PodCgroups.mounted(Path.of("/proc/self/mountinfo"));
+    assertThat(hierarchies).as("cgroup hierarchies mounted").isNotEmpty();
+    PodCgroups cgroups = new PodCgroups(CgroupDriver.CGROUPFS, hierarchies);
+    String path = cgroups.pathFor(
+        "/podshim-test-" + UUID.randomUUID().toString().substring(0, 8) + "/pod", "pause");
+    List<String> created = cgroups.create(path);
+    try {
+      PauseProcess pause = launch(new PauseSpec(true, true, true, true, "pod", Map.of()));
+      assertThat(status(pause.pid(), "Uid")).isEqualTo(UNPRIVILEGED_IDS);
+
+      // What SandboxService does right after launch, in the same order.
+      for (Namespace ns : Namespace.values()) {
+        Path pin = NamespacePins.pin(pause.pid(), ns, dir.resolve("ns"));
+        String target = namespace(pause.pid(), ns.procName()); // "net:[4026532281]"
+        assertThat(Files.getAttribute(pin, "unix:ino").toString()).as(ns.procName())
+            .isEqualTo(target.substring(target.indexOf('[') + 1, target.length() - 1));
+      }
+      cgroups.attach(path, pause.pid());
+
+      assertThat(Files.readAllLines(Path.of("/proc", Long.toString(pause.pid()), "cgroup")))
+          .allSatisfy(line -> assertThat(line).endsWith(path));
+      String uts = dir.resolve("ns").resolve("uts").toString();
+      assertThat(run(nsenter.toString(), "--uts=" + uts, "cat", "/proc/sys/kernel/hostname"))
+          .isEqualTo("pod\n");
+      Pidfd pidfd = pauses.pidfd(pause);
+      pidfd.signal(Pidfd.SIGTERM);
+      TestSupport.awaitExit(pidfd);
+      assertThat(pidfd.tryReap()).hasValue(0); // reaped, so its cgroup can go
+    } finally {
+      cgroups.remove(created);
+    }
+    for (String cgroup : created) {
+      assertThat(Path.of(cgroup)).doesNotExist();
+    }
+  }
+
+  @Test
+  void failsTheLaunchWithTheReasonWhenItCannotDropPrivileges() throws IOException {
+    Path setpriv = TestSupport.requireTool("setpriv", "util-linux");
+    pauses = new Pauses(binary);
+    // Without CAP_SETUID pause still makes its namespaces, but cannot give up root.
+    Path withoutSetuid = dir.resolve("pause-without-setuid");
+    Files.writeString(withoutSetuid,
+        "#!/bin/sh\nexec " + setpriv + " --bounding-set=-setuid " + binary + " \"$@\"\n");
+    Files.setPosixFilePermissions(withoutSetuid, PosixFilePermissions.fromString("rwxr-xr-x"));
+    PauseLauncher launcher = new PauseLauncher(withoutSetuid);
+
+    for (boolean newPid : List.of(true, false)) {
+      assertThatThrownBy(() -> launcher.launch(
+              new PauseSpec(true, false, false, newPid, null, Map.of())))
+          .isInstanceOfSatisfying(CriException.class,
+              e -> assertThat(e.kind()).isEqualTo(Kind.INTERNAL))
+          .hasMessage("start pause: setresuid 65535: Operation not permitted");
+    }
+    assertThat(pauses.running()).isEmpty();
+    assertThat(zombieChildren()).as("the holder was reaped by pause").isEmpty();
   }
 
   static Stream<Arguments> unsettableSysctls() {
