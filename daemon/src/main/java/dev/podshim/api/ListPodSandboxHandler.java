@@ -24,10 +24,13 @@ final class ListPodSandboxHandler implements UnaryHandler<ListPodSandboxRequest,
   }
 
   private static SandboxFilter filter(ListPodSandboxRequest request) {
-    if (!request.hasFilter()) {
+    return filter(request.hasFilter() ? request.getFilter() : null);
+  }
+
+  static SandboxFilter filter(@org.jspecify.annotations.Nullable PodSandboxFilter f) {
+    if (f == null) {
       return SandboxFilter.all();
     }
-    PodSandboxFilter f = request.getFilter();
     Boolean ready = null;
     if (f.hasState()) {
       PodSandboxState state = f.getState().getState();

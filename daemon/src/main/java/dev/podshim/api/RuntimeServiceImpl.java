@@ -22,6 +22,8 @@ import dev.podshim.cri.v1.ExecSyncResponse;
 import dev.podshim.cri.v1.StreamContainersRequest;
 import dev.podshim.cri.v1.StreamContainersResponse;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.StreamPodSandboxesRequest;
+import dev.podshim.cri.v1.StreamPodSandboxesResponse;
 import dev.podshim.cri.v1.ListPodSandboxResponse;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.PodSandboxStatusResponse;
@@ -62,6 +64,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final RemovePodSandboxHandler removePodSandbox;
   private final PodSandboxStatusHandler podSandboxStatus;
   private final ListPodSandboxHandler listPodSandbox;
+  private final StreamPodSandboxesHandler streamPodSandboxes;
   private final CreateContainerHandler createContainer;
   private final StartContainerHandler startContainer;
   private final StopContainerHandler stopContainer;
@@ -84,6 +87,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.removePodSandbox = new RemovePodSandboxHandler(pods);
     this.podSandboxStatus = new PodSandboxStatusHandler(sandboxes);
     this.listPodSandbox = new ListPodSandboxHandler(sandboxes);
+    this.streamPodSandboxes = new StreamPodSandboxesHandler(sandboxes);
     this.createContainer = new CreateContainerHandler(containers);
     this.startContainer = new StartContainerHandler(containers);
     this.stopContainer = new StopContainerHandler(containers);
@@ -189,5 +193,10 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
     streamContainers.respond(request, out);
+  }
+
+  @Override
+  public void streamPodSandboxes(StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
+    streamPodSandboxes.respond(request, out);
   }
 }

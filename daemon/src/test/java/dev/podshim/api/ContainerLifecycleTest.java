@@ -90,6 +90,11 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
         .setPodSandboxId(podId).setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING)))
         .build());
     assertThat(list.getContainersList()).extracting(c -> c.getId()).containsExactly(id);
+    List<String> streamed = new java.util.ArrayList<>();
+    cri.runtime.streamContainers(dev.podshim.cri.v1.StreamContainersRequest.newBuilder().setFilter(
+        ContainerFilter.newBuilder().setId(id.substring(0, 12))).build())
+        .forEachRemaining(r -> r.getContainersList().forEach(c -> streamed.add(c.getId())));
+    assertThat(streamed).as("by id prefix").containsExactly(id);
 
     cri.runtime.updateContainerResources(dev.podshim.cri.v1.UpdateContainerResourcesRequest.newBuilder()
         .setContainerId(id).setLinux(dev.podshim.cri.v1.LinuxContainerResources.newBuilder()

@@ -184,4 +184,19 @@ class PodSandboxHandlersTest extends CriHarnessTest {
     }
     return cri.runtime.listPodSandbox(request.build()).getItemsList().stream().map(PodSandbox::getId).toList();
   }
+
+  @Test
+  void streamPodSandboxesSendsWhatListPodSandboxAnswers() {
+    String a = run(Pods.hostNetwork("s1"));
+    String b = run(Pods.hostNetwork("s2").putLabels("pick", "me"));
+    java.util.List<String> all = new java.util.ArrayList<>();
+    cri.runtime.streamPodSandboxes(dev.podshim.cri.v1.StreamPodSandboxesRequest.getDefaultInstance())
+        .forEachRemaining(r -> r.getPodSandboxesList().forEach(p -> all.add(p.getId())));
+    assertThat(all).containsExactlyInAnyOrder(a, b);
+    java.util.List<String> picked = new java.util.ArrayList<>();
+    cri.runtime.streamPodSandboxes(dev.podshim.cri.v1.StreamPodSandboxesRequest.newBuilder()
+            .setFilter(dev.podshim.cri.v1.PodSandboxFilter.newBuilder().putLabelSelector("pick", "me")).build())
+        .forEachRemaining(r -> r.getPodSandboxesList().forEach(p -> picked.add(p.getId())));
+    assertThat(picked).containsExactly(b);
+  }
 }

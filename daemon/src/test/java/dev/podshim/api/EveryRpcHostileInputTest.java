@@ -1,0 +1,155 @@
+package dev.podshim.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
+import dev.podshim.cri.v1.ImageServiceGrpc;
+import dev.podshim.cri.v1.RuntimeServiceGrpc;
+import dev.podshim.testing.CriHarnessTest;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every CRI method, called the way a hostile client would: an empty request, one whose every
+ * field (recursively) is huge or out of range, and raw bytes that are no protobuf at all. No call
+ * may answer INTERNAL or UNKNOWN, and the daemon must keep answering. Prints the code table.
+ */
+class EveryRpcHostileInputTest extends CriHarnessTest {
+  private static final String HUGE = "x".repeat(1 << 20);
+  private static final Set<Status.Code> NEVER = EnumSet.of(Status.Code.INTERNAL, Status.Code.UNKNOWN);
+  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  enum Shape { EMPTY, HUGE_FIELDS, NEGATIVE_NUMBERS, GARBAGE }
+
+  @Test
+  void noRpcAnswersInternalOrUnknown() throws Exception {
+    Map<String, Map<Shape, Status.Code>> table = new TreeMap<>();
+    List<String> bad = new ArrayList<>();
+    for (ServiceDescriptor service : List.of(RuntimeServiceGrpc.getServiceDescriptor(),
+        ImageServiceGrpc.getServiceDescriptor())) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        var proto = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor();
+        for (Shape shape : Shape.values()) {
+          byte[] body = switch (shape) {
+            case EMPTY -> new byte[0];
+            case HUGE_FIELDS -> fill(proto.getInputType(), 0, false).toByteArray();
+            case NEGATIVE_NUMBERS -> fill(proto.getInputType(), 0, true).toByteArray();
+            case GARBAGE -> new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 0x01};
+          };
+          Status.Code code = call(method, body);
+          table.computeIfAbsent(method.getBareMethodName(), m -> new TreeMap<>()).put(shape, code);
+          if (NEVER.contains(code)) {
+            bad.add(method.getBareMethodName() + "/" + shape + " -> " + code);
+          }
+        }
+      }
+    }
+    StringBuilder report = new StringBuilder("method | empty | huge | negative | garbage\n");
+    table.forEach((m, codes) -> report.append(m).append(" | ").append(codes.get(Shape.EMPTY)).append(" | ")
+        .append(codes.get(Shape.HUGE_FIELDS)).append(" | ").append(codes.get(Shape.NEGATIVE_NUMBERS)).append(" | ")
+        .append(codes.get(Shape.GARBAGE)).append('\n'));
+    System.out.println(report);
+    assertThat(bad).as("calls answering INTERNAL or UNKNOWN:\n%s", report).isEmpty();
+    assertThat(cri.runtime.version(dev.podshim.cri.v1.VersionRequest.getDefaultInstance()).getRuntimeName())
+        .as("still serving").isEqualTo("podshim");
+  }
+
+  /** A message whose every field is set: strings and bytes huge, numbers extreme, enums unknown, maps and lists of one. */
+  private static Message fill(com.google.protobuf.Descriptors.Descriptor type, int depth, boolean negative) {
+    DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
+    if (depth > 4) {
+      return b.build();
+    }
+    for (FieldDescriptor f : type.getFields()) {
+      if (f.getRealContainingOneof() != null && b.hasOneof(f.getRealContainingOneof())) {
+        continue;
+      }
+      Object value = value(f, depth, negative);
+      if (value == null) {
+        continue;
+      }
+      if (f.isRepeated()) {
+        b.addRepeatedField(f, value);
+      } else {
+        b.setField(f, value);
+      }
+    }
+    return b.build();
+  }
+
+  private static Object value(FieldDescriptor f, int depth, boolean negative) {
+    return switch (f.getJavaType()) {
+      case STRING -> negative ? "../../../etc/passwd\0" : HUGE;
+      case BYTE_STRING -> ByteString.copyFromUtf8(negative ? "\0\0" : HUGE);
+      case INT -> negative ? -1 : Integer.MAX_VALUE;
+      case LONG -> negative ? -1L : Long.MAX_VALUE;
+      case FLOAT -> negative ? -1f : Float.MAX_VALUE;
+      case DOUBLE -> negative ? -1d : Double.MAX_VALUE;
+      case BOOLEAN -> true;
+      case ENUM -> negative ? f.getEnumType().getValues().getFirst() : f.getEnumType().getValues().getLast();
+      case MESSAGE -> fill(f.getMessageType(), depth + 1, negative);
+    };
+  }
+
+  private Status.Code call(MethodDescriptor<?, ?> method, byte[] body) throws Exception {
+    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(method.getType()).setFullMethodName(method.getFullMethodName())
+        .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    ClientCall<byte[], byte[]> call = cri.runtime.getChannel().newCall(raw,
+        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onMessage(byte[] message) {
+        // streams: one message is enough; stop reading
+        call.cancel("enough", null);
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.sendMessage(body);
+    call.halfClose();
+    Status status = closed.get(30, TimeUnit.SECONDS);
+    // a stream we cancelled after its first message was answered
+    return status.getCode() == Status.Code.CANCELLED ? Status.Code.OK : status.getCode();
+  }
+}
