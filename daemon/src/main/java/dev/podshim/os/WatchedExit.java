@@ -37,6 +37,20 @@ public record WatchedExit(Pidfd pidfd, CompletableFuture<Void> exited) {
     }
   }
 
+  /** For a process nobody watches: polls until it is gone (or {@code timeout}), then {@link #finish}es. */
+  public void awaitDeath(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (pidfd.isOpen() && pidfd.isAlive() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    finish();
+  }
+
   /** Reaps what can be reaped, closes the pidfd and wakes every waiter. */
   public void finish() {
     pidfd.tryReapQuietly();

@@ -37,6 +37,19 @@ final class PauseSupervisor {
         .start(() -> onExit(sandbox, w)));
   }
 
+  /**
+   * Kills pause at once and waits for it, whether or not {@link #watch} got as far as watching it:
+   * the undo of a RunPodSandbox that failed right after launching pause.
+   */
+  void kill(Sandbox sandbox, Pidfd pidfd) {
+    if (bySandbox.containsKey(sandbox.id())) {
+      stop(sandbox, Duration.ZERO);
+      return;
+    }
+    pidfd.signal(Pidfd.SIGKILL);
+    WatchedExit.of(pidfd).awaitDeath(KILL_WAIT);
+  }
+
   /** Number of pause processes currently alive and watched. */
   int alive() {
     return bySandbox.size();

@@ -155,9 +155,10 @@ public final class SandboxService {
         List<String> cgroupDirs = cgroups.create(cgroupPath);
         cleanup.push("remove cgroups", () -> cgroups.remove(cgroupDirs));
         PauseProcess pause = launcher.launch(pauseSpec(id, config));
+        // the undo exists as soon as the process does: kill and reap it even if watching fails
         Pidfd pidfd = Pidfd.open(pause.pid());
+        cleanup.push("kill pause " + pause.pid(), () -> supervisor.kill(sandbox, pidfd));
         supervisor.watch(sandbox, pidfd);
-        cleanup.push("kill pause " + pause.pid(), () -> supervisor.stop(sandbox, Duration.ZERO));
 
         cleanup.push("unpin namespaces", () -> NamespacePins.unpinAll(sandbox.nsDir()));
         List<Namespace> namespaces = namespacesOf(config);
