@@ -34,6 +34,13 @@ public final class MetricsServer {
   private static final String PATH = "/metrics";
   private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final byte[] BUSY = "too many concurrent scrapes, retry later\n".getBytes(StandardCharsets.UTF_8);
+  /**
+   * Bytes per write of the body. The JDK server copies each write that its 8 KiB stream buffer
+   * cannot take into a socket buffer of twice the write's size, and keeps that buffer for the
+   * life of the keep-alive connection: one 400 KB write costs 800 KB of heap per scraper's
+   * connection, for as long as the connection lives. Small writes keep it at 16 KiB.
+   */
+  private static final int WRITE_CHUNK = 4096;
   /** When the executor took the exchange in: a request's wait for a slot counts from there. */
   private static final ScopedValue<Long> QUEUED_AT = ScopedValue.newInstance();
 
@@ -150,7 +157,9 @@ public final class MetricsServer {
     }
     exchange.sendResponseHeaders(200, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+      for (int off = 0; off < body.length; off += WRITE_CHUNK) {
+        out.write(body, off, Math.min(WRITE_CHUNK, body.length - off));
+      }
     }
   }
 
