@@ -136,10 +136,7 @@ class MetricsBenchmark {
       Children.reapExited();
       dev.podshim.store.SandboxStore.deleteTree(root);
     }
-    Path out = Path.of("target/bench/metrics-report.md");
-    Files.createDirectories(out.getParent());
-    Files.write(out, report);
-    report.forEach(System.out::println);
+    BenchReport.write("metrics-report.md", report);
   }
 
   /** Pods on the pod network, run, looked at, stopped and removed: the OK side of the lifecycle RPCs. */
@@ -226,12 +223,7 @@ class MetricsBenchmark {
     int busy = (int) samples.stream().filter(x -> x.status() == 503).count();
     int other = samples.size() - ok - busy;
     report.add("| " + name + " | " + samples.size() + ": " + ok + "× 200, " + busy + "× 503, " + other + " other | "
-        + ms(sorted, 0.50) + " | " + ms(sorted, 0.90) + " | " + ms(sorted, 0.99) + " | " + ms(sorted, 1.0) + " |");
-  }
-
-  private static String ms(long[] sorted, double q) {
-    int i = Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length));
-    return String.format("%.1f", sorted[i] / 1e6);
+        + BenchReport.quantileCells(sorted) + " |");
   }
 
   private static String statusName(int status) {
