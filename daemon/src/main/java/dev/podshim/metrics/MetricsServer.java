@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * small under a crowd of scrapers: a fixed pool of threads, at most {@link Limits#inFlight}
  * scrapes answered at once (the others wait up to {@link Limits#slotWait} from their arrival,
  * then get 503), and one rendered text shared by every scrape of a {@link Limits#cacheTtl}
- * window ({@link ScrapeCache}). The daemon runs with a 128 MiB heap: one render per request
- * under load is what ran it out of memory.
+ * window ({@link ScrapeCache}). The daemon runs with a 128 MiB heap: under 200 scrapers, a
+ * render per request and a copy of the body kept per connection (see {@link #WRITE_CHUNK}) ran
+ * it out of memory.
  */
 public final class MetricsServer {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
