@@ -6,18 +6,23 @@
 #  - images: pull + unpack of a ~100 MB image from a local registry vs `skopeo copy` of the same
 #    image (report: daemon/target/pull-benchmark.txt);
 #  - ImageFsInfo on a store of 100,000 files: a whole-store walk vs layer usage recorded at
-#    unpack time (report: daemon/target/bench/imagefs-report.md).
+#    unpack time (report: daemon/target/bench/imagefs-report.md);
+#  - the metrics endpoint with 200 concurrent scrapers against a real podshimd with the
+#    production JVM flags (report: daemon/target/bench/metrics-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
+#          [-Dbench.scrapers=200] [-Dbench.scrapeRounds=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
 cat daemon/target/pull-benchmark.txt
 echo
 cat daemon/target/bench/imagefs-report.md
+echo
+cat daemon/target/bench/metrics-report.md

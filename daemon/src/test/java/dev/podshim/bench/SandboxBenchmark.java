@@ -77,10 +77,7 @@ class SandboxBenchmark {
       Children.reapExited();
       dev.podshim.store.SandboxStore.deleteTree(root);
     }
-    Path out = Path.of("target/bench/sandbox-report.md");
-    Files.createDirectories(out.getParent());
-    Files.write(out, report);
-    report.forEach(System.out::println);
+    BenchReport.write("sandbox-report.md", report);
   }
 
   private static void lifecycle(DaemonProcess daemon, String scenario, Function<String, PodSandboxConfig.Builder> pod,
@@ -106,14 +103,8 @@ class SandboxBenchmark {
     for (int op = 0; op < ops.length; op++) {
       long[] s = samples[op];
       Arrays.sort(s);
-      report.add("| " + scenario + " | " + ops[op] + " | " + ms(s, 0.50) + " | " + ms(s, 0.90) + " | " + ms(s, 0.99)
-          + " | " + ms(s, 1.0) + " |");
+      report.add("| " + scenario + " | " + ops[op] + " | " + BenchReport.quantileCells(s) + " |");
     }
-  }
-
-  private static String ms(long[] sorted, double q) {
-    int i = Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length));
-    return String.format("%.2f", sorted[i] / 1e6);
   }
 
   static long rssKb(long pid) {
