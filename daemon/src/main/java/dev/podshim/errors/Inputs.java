@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 public final class Inputs {
   /** Longest value quoted whole. */
   static final int MAX_QUOTED = 80;
+  /** Longest value logged whole: room for any image reference (name, tag and digest). */
+  static final int MAX_LOGGED = 512;
   private static final int PREFIX = 32;
   /** NAME_MAX: the longest file name component Linux takes. */
   public static final int MAX_COMPONENT_BYTES = 255;
@@ -20,9 +22,19 @@ public final class Inputs {
 
   /** {@code "value"} with control characters shown as '?', or {@code (N bytes) starting "prefix…"}. */
   public static String quoted(String value) {
-    if (value.length() <= MAX_QUOTED) {
-      return "\"" + printable(value) + "\"";
-    }
+    return value.length() <= MAX_QUOTED ? "\"" + printable(value) + "\"" : lengthAndPrefix(value);
+  }
+
+  /**
+   * The same for a log field, whose quotes the log layout adds: {@code value} up to
+   * {@value #MAX_LOGGED} characters, or {@code (N bytes) starting "prefix…"}. The layout bounds a
+   * line only once it has built it: a 16 MB id logged as it is costs tens of MB of heap per line.
+   */
+  public static String logged(String value) {
+    return value.length() <= MAX_LOGGED ? printable(value) : lengthAndPrefix(value);
+  }
+
+  private static String lengthAndPrefix(String value) {
     return "(" + value.getBytes(StandardCharsets.UTF_8).length + " bytes) starting \""
         + printable(value.substring(0, PREFIX)) + "…\"";
   }

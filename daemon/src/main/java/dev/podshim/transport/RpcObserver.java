@@ -2,6 +2,7 @@ package dev.podshim.transport;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.podshim.errors.Inputs;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -112,7 +113,7 @@ final class RpcObserver implements ServerInterceptor {
           && ID_FIELDS.contains(field.getName())) {
         String value = (String) m.getField(field);
         if (!value.isEmpty()) {
-          ids.put(field.getName(), value);
+          ids.put(field.getName(), Inputs.logged(value));
         }
       }
     }
@@ -134,7 +135,7 @@ final class RpcObserver implements ServerInterceptor {
     FieldDescriptor name = meta.getDescriptorForType().findFieldByName("name");
     FieldDescriptor namespace = meta.getDescriptorForType().findFieldByName("namespace");
     if (name != null && namespace != null) {
-      ids.put("pod", meta.getField(namespace) + "/" + meta.getField(name));
+      ids.put("pod", Inputs.logged(meta.getField(namespace) + "/" + meta.getField(name)));
     }
   }
 }
