@@ -6,18 +6,24 @@
 #  - images: pull + unpack of a ~100 MB image from a local registry vs `skopeo copy` of the same
 #    image (report: daemon/target/pull-benchmark.txt);
 #  - ImageFsInfo on a store of 100,000 files: a whole-store walk vs layer usage recorded at
-#    unpack time (report: daemon/target/bench/imagefs-report.md).
+#    unpack time (report: daemon/target/bench/imagefs-report.md);
+#  - daemon memory under bursts: podshimd's RSS/PSS fresh, after 1,000 host-network sandbox
+#    lifecycles, after 50 refused requests of ~16 MB, and 10 s and 30 s later
+#    (report: daemon/target/bench/memory-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
+#                         [-Dbench.memory.lifecycles=1000] [-Dbench.memory.burst=50] [-Dbench.memory.parallel=4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MemoryBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
 cat daemon/target/pull-benchmark.txt
 echo
 cat daemon/target/bench/imagefs-report.md
+echo
+cat daemon/target/bench/memory-report.md
