@@ -3,6 +3,7 @@ package dev.podshim.bench;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
+import dev.podshim.cri.v1.VersionRequest;
 import dev.podshim.os.Prctl;
 import dev.podshim.testing.Children;
 import dev.podshim.testing.DaemonProcess;
@@ -61,6 +62,7 @@ class MemoryBenchmark {
     List<Point> points = new ArrayList<>();
     Map<String, Integer> codes;
     long burstMillis;
+    String answersAfter;
     try (DaemonProcess daemon = new DaemonProcess(root)) {
       daemon.start();
       points.add(sample(daemon, "fresh (ready)", nmt, nmtFile));
@@ -82,6 +84,7 @@ class MemoryBenchmark {
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(wait)));
         points.add(sample(daemon, seconds + " s after the burst", nmt, nmtFile));
       }
+      answersAfter = answers(daemon);
       daemon.terminate();
       Files.writeString(out.resolve("memory-daemon.log"), daemon.log());
     } finally {
@@ -96,7 +99,7 @@ class MemoryBenchmark {
         + "; " + Runtime.getRuntime().availableProcessors() + " cores.");
     report.add("Burst: " + BURST + " requests of " + HUGE_CHARS + " characters (RunPodSandbox with one huge annotation value, "
         + "PodSandboxStatus with a huge id, alternating), " + PARALLEL + " in flight at once on one connection, "
-        + burstMillis + " ms; codes " + codes + ".");
+        + burstMillis + " ms; codes " + codes + ". Version 30 s after the burst: " + answersAfter + ".");
     report.add("");
     report.add("| point | RSS MiB | PSS MiB | daemon CPU ms since the previous point |");
     report.add("|---|---|---|---|");
@@ -127,6 +130,19 @@ class MemoryBenchmark {
       pool.shutdownNow();
     }
     return codes;
+  }
+
+  /**
+   * Whether the daemon still serves after the burst, which may have cost the connection its life
+   * (the channel then connects again).
+   */
+  private static String answers(DaemonProcess daemon) {
+    try {
+      daemon.runtime.withDeadlineAfter(10, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance());
+      return "OK";
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode().name();
+    }
   }
 
   /** One ~16 MB request, refused by the daemon; returns its status code. */
