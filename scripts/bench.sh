@@ -8,16 +8,20 @@
 #  - ImageFsInfo on a store of 100,000 files: a whole-store walk vs layer usage recorded at
 #    unpack time (report: daemon/target/bench/imagefs-report.md);
 #  - the metrics endpoint with 200 concurrent scrapers against a real podshimd with the
-#    production JVM flags (report: daemon/target/bench/metrics-report.md).
+#    production JVM flags (report: daemon/target/bench/metrics-report.md);
+#  - daemon memory under bursts: podshimd's RSS/PSS fresh, after 1,000 host-network sandbox
+#    lifecycles, after 50 refused requests of ~16 MB, and 10 s and 30 s later
+#    (report: daemon/target/bench/memory-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
 #          [-Dbench.scrapers=200] [-Dbench.scrapeRounds=10]
+#          [-Dbench.memory.lifecycles=1000] [-Dbench.memory.burst=50] [-Dbench.memory.parallel=4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark,MemoryBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
@@ -26,3 +30,5 @@ echo
 cat daemon/target/bench/imagefs-report.md
 echo
 cat daemon/target/bench/metrics-report.md
+echo
+cat daemon/target/bench/memory-report.md

@@ -3,6 +3,10 @@ package dev.podshim.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.podshim.cri.v1.ContainerStatusRequest;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.Mount;
@@ -17,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Over-long and out-of-range values a client sends: INVALID_ARGUMENT naming the field, with an
@@ -50,6 +55,33 @@ class HostileInputTest extends CriHarnessTest {
         ContainerStatusRequest.newBuilder().setContainerId(HUGE).build()));
     refused("timeout", () -> cri.runtime.stopContainer(
         StopContainerRequest.newBuilder().setContainerId("x").setTimeout(-1).build()));
+  }
+
+  @Test
+  void hugeIdsAndNamesAreLoggedByLengthAndPrefix() {
+    Logger rpc = (Logger) LoggerFactory.getLogger("dev.podshim.rpc");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    rpc.addAppender(lines);
+    Level level = rpc.getLevel();
+    rpc.setLevel(Level.INFO);
+    try {
+      var config = Pods.config("hostile");
+      config.getMetadataBuilder().setName(HUGE);
+      refused("metadata.name", () -> cri.runtime.runPodSandbox(Pods.run(config)));
+      refused("pod_sandbox_id", () -> cri.runtime.podSandboxStatus(
+          PodSandboxStatusRequest.newBuilder().setPodSandboxId(HUGE).build()));
+    } finally {
+      rpc.setLevel(level);
+      rpc.detachAppender(lines);
+    }
+    // the layout cuts a line only after building it: a 4 MB value would cost the heap 4 MB and more per line
+    assertThat(lines.list).hasSize(2);
+    var fields = lines.list.stream().flatMap(line -> line.getKeyValuePairs().stream())
+        .map(kv -> kv.key + "=" + kv.value).toList();
+    assertThat(fields).allSatisfy(field -> assertThat(field).hasSizeLessThan(SHORT_MESSAGE))
+        .contains("pod_sandbox_id=(" + HUGE.length() + " bytes) starting \"" + "a".repeat(32) + "…\"")
+        .anyMatch(field -> field.startsWith("pod=(" + ("test/".length() + HUGE.length()) + " bytes) starting \"test/"));
   }
 
   @Test
