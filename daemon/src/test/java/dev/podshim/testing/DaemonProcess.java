@@ -33,6 +33,7 @@ public final class DaemonProcess implements AutoCloseable {
   private Process process;
   private EventLoopGroup group;
   private ManagedChannel channel;
+  private List<String> jvmOptions = jvmOptionsOf(System.getProperty("bench.jvmOpts", ""));
   public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
   public dev.podshim.cri.v1.ImageServiceGrpc.ImageServiceBlockingStub images;
 
@@ -49,6 +50,31 @@ public final class DaemonProcess implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       this.metricsPort = s.getLocalPort();
     }
+  }
+
+  /**
+   * The JVM flags the daemon runs with (before {@link #start}): by default the {@code bench.jvmOpts}
+   * property's, through which the benchmarks pass the production flags.
+   */
+  public DaemonProcess jvmOptions(String flags) {
+    this.jvmOptions = jvmOptionsOf(flags);
+    return this;
+  }
+
+  /** The production JVM flags, as {@code scripts/jvm-opts.sh} sets them for the run command and the unit. */
+  public static String productionJvmOptions() throws IOException, InterruptedException {
+    Path script = Path.of("..", "scripts", "jvm-opts.sh").toAbsolutePath().normalize();
+    Process shell = new ProcessBuilder("bash", "-c", ". \"$0\" && printf %s \"$PODSHIM_JVM_OPTS\"", script.toString())
+        .redirectErrorStream(true).start();
+    String flags = new String(shell.getInputStream().readAllBytes());
+    if (shell.waitFor() != 0 || flags.isBlank()) {
+      throw new IOException("could not read the JVM flags from " + script + ": " + flags);
+    }
+    return flags;
+  }
+
+  private static List<String> jvmOptionsOf(String flags) {
+    return java.util.Arrays.stream(flags.split("\\s+")).filter(opt -> !opt.isBlank()).toList();
   }
 
   /** Starts the daemon and waits until it serves (UNAVAILABLE while it recovers). */
@@ -84,12 +110,7 @@ public final class DaemonProcess implements AutoCloseable {
 
   private List<String> command(String... extraArgs) {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
-    // the benchmark passes the production JVM flags (scripts/jvm-opts.sh) through this property
-    for (String opt : System.getProperty("bench.jvmOpts", "").split("\\s+")) {
-      if (!opt.isBlank()) {
-        cmd.add(opt);
-      }
-    }
+    cmd.addAll(jvmOptions);
     cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.podshim.Main",
         "--root", root.toString(), "--socket", socket.toString(),
         "--metrics-address", "127.0.0.1:" + metricsPort, "--stop-timeout-seconds", "2"));
