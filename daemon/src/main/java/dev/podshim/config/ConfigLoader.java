@@ -116,6 +116,7 @@ public final class ConfigLoader {
   private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry, Map<String, Path> runtimes) {
     DaemonConfig d = DaemonConfig.defaults();
     CniConfig c = d.cni();
+    StreamingConfig s = d.streaming();
     return new DaemonConfig(
         (Path) values.getOrDefault(Setting.SOCKET, d.socket()),
         (Path) values.getOrDefault(Setting.ROOT, d.root()),
@@ -131,7 +132,14 @@ public final class ConfigLoader {
             (String) values.getOrDefault(Setting.CNI_DEFAULT_SUBNET, c.defaultSubnet()),
             (Integer) values.getOrDefault(Setting.CNI_PLUGIN_TIMEOUT_SECONDS, c.pluginTimeoutSeconds())),
         registry,
-        runtimes);
+        runtimes,
+        new StreamingConfig(
+            (String) values.getOrDefault(Setting.STREAM_ADDRESS, s.address()),
+            (Integer) values.getOrDefault(Setting.STREAM_PORT, s.port()),
+            (Path) values.getOrDefault(Setting.STREAM_TLS_CERT, s.tlsCert()),
+            (Path) values.getOrDefault(Setting.STREAM_TLS_KEY, s.tlsKey()),
+            (Integer) values.getOrDefault(Setting.STREAM_MAX_SESSIONS, s.maxSessions()),
+            s.tokenTtl()));
   }
 
   /** One line per setting, for {@code --help}. */

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param registry mirrors, insecure registries and credentials for image pulls
  * @param runtimes OCI runtime handlers by name ({@code [runtimes.NAME] path = ...}), besides
  *     {@code runc} at {@code ociRuntime}; an entry named runc replaces that one
+ * @param streaming the streaming server of Exec, Attach and PortForward
  */
 public record DaemonConfig(
     Path socket,
@@ -32,7 +33,8 @@ public record DaemonConfig(
     int stopTimeoutSeconds,
     CniConfig cni,
     RegistryConfig registry,
-    Map<String, Path> runtimes) {
+    Map<String, Path> runtimes,
+    StreamingConfig streaming) {
 
   public DaemonConfig {
     requireNonNull(socket, "socket");
@@ -44,6 +46,14 @@ public record DaemonConfig(
     requireNonNull(cni, "cni");
     requireNonNull(registry, "registry");
     runtimes = Map.copyOf(new TreeMap<>(runtimes));
+    requireNonNull(streaming, "streaming");
+  }
+
+  /** The default streaming server. */
+  public DaemonConfig(Path socket, Path root, String metricsAddress, String logLevel, CgroupDriver cgroupDriver,
+      Path ociRuntime, int stopTimeoutSeconds, CniConfig cni, RegistryConfig registry, Map<String, Path> runtimes) {
+    this(socket, root, metricsAddress, logLevel, cgroupDriver, ociRuntime, stopTimeoutSeconds, cni, registry,
+        runtimes, StreamingConfig.defaults());
   }
 
   /** Only the default runc handler. */

@@ -20,7 +20,12 @@ enum Setting {
   CNI_BIN_DIRS("cni_bin_dirs", "colon-separated CNI plugin search path"),
   CNI_DEFAULT_NETWORK("cni_default_network", "true to write podshim's bridge network when no CNI config exists"),
   CNI_DEFAULT_SUBNET("cni_default_subnet", "IPv4 subnet of podshim's default bridge network"),
-  CNI_PLUGIN_TIMEOUT_SECONDS("cni_plugin_timeout_seconds", "seconds a CNI plugin may run before it is killed (1-3600)");
+  CNI_PLUGIN_TIMEOUT_SECONDS("cni_plugin_timeout_seconds", "seconds a CNI plugin may run before it is killed (1-3600)"),
+  STREAM_ADDRESS("stream_address", "IP address of the Exec/Attach/PortForward streaming server"),
+  STREAM_PORT("stream_port", "TCP port of the streaming server, 0 for a free one chosen at start"),
+  STREAM_TLS_CERT("stream_tls_cert", "PEM certificate chain: with stream_tls_key, the streaming server speaks HTTPS"),
+  STREAM_TLS_KEY("stream_tls_key", "PEM private key of stream_tls_cert"),
+  STREAM_MAX_SESSIONS("stream_max_sessions", "streaming sessions allowed at once (1-100000)");
 
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -49,7 +54,10 @@ enum Setting {
   /** Checks a raw value and returns it in the type {@link DaemonConfig} holds. */
   Object parse(String value) {
     return switch (this) {
-      case SOCKET, ROOT, OCI_RUNTIME, CNI_CONF_DIR -> absolutePath(value);
+      case SOCKET, ROOT, OCI_RUNTIME, CNI_CONF_DIR, STREAM_TLS_CERT, STREAM_TLS_KEY -> absolutePath(value);
+      case STREAM_ADDRESS -> ipAddress(value);
+      case STREAM_PORT -> number(value, 0, 65535);
+      case STREAM_MAX_SESSIONS -> number(value, 1, 100_000);
       case CNI_BIN_DIRS -> pathList(value);
       case CNI_DEFAULT_NETWORK -> bool(value);
       case CNI_DEFAULT_SUBNET -> cidr(value);
@@ -162,6 +170,27 @@ enum Setting {
       throw new ConfigException(key + ": unknown log level \"" + v + "\" (expected trace, debug, info, warn or error)");
     }
     return level;
+  }
+
+  private String ipAddress(String v) {
+    try {
+      return java.net.InetAddress.ofLiteral(v).getHostAddress();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": expected an IP address, got \"" + v + "\"");
+    }
+  }
+
+  private Integer number(String v, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": not a number: \"" + v + "\"");
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(key + ": " + n + " is out of range " + min + "-" + max);
+    }
+    return n;
   }
 
   private Integer seconds(String v) {

@@ -84,6 +84,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void streamingSettingsComeFromFlagsAndTheFile() throws Exception {
+    Path file = dir.resolve("stream.toml");
+    Files.writeString(file, "stream_tls_cert = \"/etc/podshim/s.crt\"\nstream_tls_key = \"/etc/podshim/s.key\"\n");
+    StreamingConfig streaming = loader().load(List.of("--config", file.toString(), "--stream-address", "::1",
+        "--stream-port", "10010", "--stream-max-sessions", "7")).streaming();
+    assertThat(streaming).isEqualTo(new StreamingConfig("0:0:0:0:0:0:0:1", 10010, Path.of("/etc/podshim/s.crt"),
+        Path.of("/etc/podshim/s.key"), 7, StreamingConfig.DEFAULT_TOKEN_TTL));
+  }
+
+  @Test
   void theShippedDefaultConfigMatchesTheBuiltInDefaults() {
     Path shipped = Path.of(System.getProperty("user.dir")).resolveSibling("systemd/podshim.toml");
     assertThat(loader().load(List.of("--config", shipped.toString()))).isEqualTo(DaemonConfig.defaults());
@@ -115,6 +125,10 @@ class ConfigLoaderTest {
       "cni_default_network = \"maybe\"|cni_default_network: expected true or false",
       "cni_default_subnet = \"10.0.0.0/33\"|cni_default_subnet: expected an IPv4 CIDR",
       "socket = [\"a\"]|socket: expected a single value",
+      "stream_address = \"localhost\"|stream_address: expected an IP address",
+      "stream_port = 65536|stream_port: 65536 is out of range 0-65535",
+      "stream_max_sessions = 0|stream_max_sessions: 0 is out of range",
+      "stream_tls_cert = \"/etc/podshim/stream.crt\"|stream_tls_cert and stream_tls_key: give both or neither",
       "root = |config file"})
   void badFileValuesStopStartUpNamingTheKey(String line, String message) throws Exception {
     Path file = dir.resolve("bad.toml");

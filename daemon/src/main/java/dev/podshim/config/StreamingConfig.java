@@ -1,4 +1,4 @@
-package dev.podshim.streaming;
+package dev.podshim.config;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The streaming server's settings.
+ * The streaming server's settings (Exec, Attach and PortForward URLs point at it).
  *
  * @param address the address to listen on (default 127.0.0.1: kubelet reaches the runtime locally)
  * @param port the TCP port; 0 picks a free one at start
@@ -25,7 +25,13 @@ public record StreamingConfig(
     requireNonNull(address, "address");
     requireNonNull(tokenTtl, "tokenTtl");
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new IllegalArgumentException("stream_tls_cert and stream_tls_key go together");
+      throw new ConfigException("stream_tls_cert and stream_tls_key: give both or neither");
+    }
+    if (port < 0 || port > 65535) {
+      throw new ConfigException("stream_port: " + port + " is out of range 0-65535");
+    }
+    if (maxSessions < 1) {
+      throw new ConfigException("stream_max_sessions: must be at least 1");
     }
   }
 
