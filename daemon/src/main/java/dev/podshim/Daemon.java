@@ -2,6 +2,7 @@ package dev.podshim;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.podshim.api.ContainerEvents;
 import dev.podshim.api.ImageServiceImpl;
 import dev.podshim.api.RuntimeServiceImpl;
 import dev.podshim.image.ImageService;
@@ -57,6 +58,7 @@ public final class Daemon implements AutoCloseable {
   private @Nullable SandboxService sandboxes;
   private @Nullable PodNetwork network;
   private @Nullable StateRootLock rootLock;
+  private @Nullable ContainerEvents events;
 
   public Daemon(DaemonConfig config) {
     this.config = requireNonNull(config, "config");
@@ -95,9 +97,10 @@ public final class Daemon implements AutoCloseable {
       metrics.start();
     }
 
+    events = ContainerEvents.watching(sandboxes, containers, registry);
     grpc = new GrpcServer(config.socket(),
         List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes, containers,
-            new PodLifecycle(sandboxes, containers), runtimes, registry), new ImageServiceImpl(images)),
+            new PodLifecycle(sandboxes, containers), runtimes, events, registry), new ImageServiceImpl(images)),
         gate, registry);
     grpc.start();
     LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)
@@ -150,6 +153,9 @@ public final class Daemon implements AutoCloseable {
     SdNotify.notify("STOPPING=1");
     if (watchdog != null) {
       watchdog.shutdownNow();
+    }
+    if (events != null) {
+      events.close(); // event streams would otherwise hold the server's shutdown for its whole grace period
     }
     if (grpc != null) {
       try {

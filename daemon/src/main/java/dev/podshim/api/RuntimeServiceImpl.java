@@ -17,6 +17,8 @@ import dev.podshim.cri.v1.UpdateContainerResourcesRequest;
 import dev.podshim.cri.v1.UpdateContainerResourcesResponse;
 import dev.podshim.cri.v1.ReopenContainerLogRequest;
 import dev.podshim.cri.v1.ReopenContainerLogResponse;
+import dev.podshim.cri.v1.ContainerEventResponse;
+import dev.podshim.cri.v1.GetEventsRequest;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ExecSyncResponse;
 import dev.podshim.cri.v1.StreamContainersRequest;
@@ -75,9 +77,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ReopenContainerLogHandler reopenContainerLog;
   private final ExecSyncHandler execSync;
   private final StreamContainersHandler streamContainers;
+  private final GetContainerEventsHandler containerEvents;
 
   public RuntimeServiceImpl(String runtimeVersion, DaemonConfig config, PodNetwork network, SandboxService sandboxes,
-      ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, MeterRegistry registry) {
+      ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, ContainerEvents events,
+      MeterRegistry registry) {
     this.version = new VersionHandler(runtimeVersion);
     this.status = new StatusHandler(config, network, runtimes);
     this.runtimeConfig = new RuntimeConfigHandler(config.cgroupDriver());
@@ -98,6 +102,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.reopenContainerLog = new ReopenContainerLogHandler(containers);
     this.execSync = new ExecSyncHandler(containers, registry);
     this.streamContainers = new StreamContainersHandler(containers);
+    this.containerEvents = new GetContainerEventsHandler(events);
   }
 
   @Override
@@ -193,6 +198,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
     streamContainers.respond(request, out);
+  }
+
+  @Override
+  public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
+    containerEvents.respond(request, out);
   }
 
   @Override

@@ -230,6 +230,11 @@ public final class ContainerService {
     return c;
   }
 
+  /** Tells {@code observer} of every container status change and removal from now on (container events). */
+  public void observe(dev.podshim.store.EntityObserver<? super Container, ? super ContainerStatus> observer) {
+    store.observe(observer);
+  }
+
   public List<Container> list(ContainerFilter filter) {
     List<Container> result = new ArrayList<>();
     for (Container c : store.list()) {

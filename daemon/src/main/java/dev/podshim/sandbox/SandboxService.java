@@ -320,6 +320,11 @@ public final class SandboxService {
     return store.find(idOrPrefix);
   }
 
+  /** Tells {@code observer} of every sandbox status change and removal from now on (container events). */
+  public void observe(dev.podshim.store.EntityObserver<? super Sandbox, ? super dev.podshim.store.SandboxStatus> observer) {
+    store.observe(observer);
+  }
+
   /** The pod's IPs from its CNI attachment, primary first; empty for host network. */
   public List<String> ips(Sandbox sandbox) {
     return networking.ips(sandbox.id());

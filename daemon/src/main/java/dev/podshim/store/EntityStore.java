@@ -10,8 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One kind of entity (sandboxes, containers), in memory and under {@code <root>/<kind>s/<id>/}:
@@ -24,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param <E> the entity, made from the two by {@link Factory}
  */
 public class EntityStore<M, S, E extends Entity> {
+  private static final Logger LOG = LoggerFactory.getLogger(EntityStore.class);
   static final String META = "meta.json";
   static final String STATUS = "status.json";
 
@@ -41,6 +46,7 @@ public class EntityStore<M, S, E extends Entity> {
   private final Function<M, String> idOf;
   private final Factory<M, S, E> factory;
   private final IdIndex<E> index;
+  private final List<EntityObserver<? super E, ? super S>> observers = new CopyOnWriteArrayList<>();
 
   protected EntityStore(String kind, Path dir, Class<M> metaType, Class<S> statusType, S initialStatus,
       Function<M, String> idOf, Factory<M, S, E> factory) {
@@ -52,6 +58,27 @@ public class EntityStore<M, S, E extends Entity> {
     this.idOf = requireNonNull(idOf, "idOf");
     this.factory = requireNonNull(factory, "factory");
     this.index = new IdIndex<>(kind);
+  }
+
+  /** Tells {@code observer} of every later status change and removal. */
+  public void observe(EntityObserver<? super E, ? super S> observer) {
+    observers.add(requireNonNull(observer, "observer"));
+  }
+
+  /** The entity, with a status cell that tells the observers of its changes. */
+  private E make(M metadata, Path statusFile, S status, Path entityDir) {
+    AtomicReference<E> made = new AtomicReference<>();
+    E entity = factory.make(metadata, new StatusCell<>(statusFile, status, (before, after) -> {
+      for (var observer : observers) {
+        try {
+          observer.statusChanged(made.get(), before, after);
+        } catch (RuntimeException e) {
+          LOG.atWarn().addKeyValue("id", made.get().id()).log("status observer failed: {}", e.toString());
+        }
+      }
+    }), entityDir);
+    made.set(entity);
+    return entity;
   }
 
   /** Where the entities' directories live. */
@@ -73,7 +100,7 @@ public class EntityStore<M, S, E extends Entity> {
     } catch (IOException | UncheckedIOException e) {
       throw CriException.internal("create " + kind + " directory " + entityDir + ": " + e.getMessage(), e);
     }
-    E entity = factory.make(metadata, new StatusCell<>(entityDir.resolve(STATUS), initialStatus), entityDir);
+    E entity = make(metadata, entityDir.resolve(STATUS), initialStatus, entityDir);
     index.put(id, entity);
     return entity;
   }
@@ -83,7 +110,7 @@ public class EntityStore<M, S, E extends Entity> {
    * be seen and removed; nothing is written.
    */
   public E adopt(M metadata, S status, Path entityDir) {
-    E entity = factory.make(metadata, new StatusCell<>(entityDir.resolve(STATUS), status), entityDir);
+    E entity = make(metadata, entityDir.resolve(STATUS), status, entityDir);
     index.put(idOf.apply(metadata), entity);
     return entity;
   }
@@ -123,6 +150,13 @@ public class EntityStore<M, S, E extends Entity> {
       throw CriException.internal("remove " + kind + " directory " + entity.dir() + ": " + e.getMessage(), e);
     }
     index.remove(entity.id(), entity);
+    for (var observer : observers) {
+      try {
+        observer.removed(entity);
+      } catch (RuntimeException e) {
+        LOG.atWarn().addKeyValue("id", entity.id()).log("removal observer failed: {}", e.toString());
+      }
+    }
   }
 
   /**
@@ -152,7 +186,7 @@ public class EntityStore<M, S, E extends Entity> {
       M meta = StateFile.read(entityDir.resolve(META), metaType);
       Path statusFile = entityDir.resolve(STATUS);
       S status = Files.exists(statusFile) ? StateFile.read(statusFile, statusType) : initialStatus;
-      E entity = factory.make(meta, new StatusCell<>(statusFile, status), entityDir);
+      E entity = make(meta, statusFile, status, entityDir);
       index.put(idOf.apply(meta), entity);
       return new Loaded<>(entityDir, entity, null);
     } catch (IOException | RuntimeException e) {

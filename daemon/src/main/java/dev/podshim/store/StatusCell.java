@@ -3,6 +3,7 @@ package dev.podshim.store;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -11,12 +12,21 @@ import java.util.function.UnaryOperator;
  * never shows a state the disk would not recover.
  */
 public final class StatusCell<S> {
+  private static final BiConsumer<Object, Object> NOBODY = (before, after) -> {};
+
   private final Path file;
+  private final BiConsumer<? super S, ? super S> onChange;
   private volatile S value;
 
   public StatusCell(Path file, S initial) {
+    this(file, initial, NOBODY);
+  }
+
+  /** A cell that tells {@code onChange} of each change it published, under its lock. */
+  public StatusCell(Path file, S initial, BiConsumer<? super S, ? super S> onChange) {
     this.file = requireNonNull(file, "file");
     this.value = requireNonNull(initial, "initial");
+    this.onChange = requireNonNull(onChange, "onChange");
   }
 
   public S get() {
@@ -27,7 +37,9 @@ public final class StatusCell<S> {
     S next = requireNonNull(change.apply(value), "new status");
     if (!next.equals(value)) {
       StateFile.write(file, next);
+      S before = value;
       value = next;
+      onChange.accept(before, next);
     }
     return next;
   }

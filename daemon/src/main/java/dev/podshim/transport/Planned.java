@@ -13,7 +13,6 @@ import java.util.Map;
  */
 final class Planned implements ServerInterceptor {
   private static final String CHECKPOINT = "container checkpoint/restore is not implemented";
-  private static final String EVENTS = "container events are not implemented yet";
   private static final String POD_RESOURCES = "pod-level resource updates are not implemented yet";
   private static final String STATS = "container and pod stats are not implemented yet";
   private static final String STREAMING = "exec/attach/port-forward streaming is not implemented yet";
@@ -21,7 +20,6 @@ final class Planned implements ServerInterceptor {
 
   static final Map<String, String> MISSING = Map.ofEntries(
       Map.entry("CheckpointContainer", CHECKPOINT),
-      Map.entry("GetContainerEvents", EVENTS),
       Map.entry("UpdatePodSandboxResources", POD_RESOURCES),
       Map.entry("Exec", STREAMING),
       Map.entry("Attach", STREAMING),

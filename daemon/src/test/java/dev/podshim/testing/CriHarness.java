@@ -44,6 +44,9 @@ public final class CriHarness implements AutoCloseable {
   public final ReadinessGate gate = new ReadinessGate();
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+  /** For server streams a test reads while it makes changes (GetContainerEvents). */
+  public final RuntimeServiceGrpc.RuntimeServiceStub runtimeAsync;
+  public final dev.podshim.api.ContainerEvents events;
   public final ImageServiceGrpc.ImageServiceBlockingStub images;
   public final TestNetwork testNetwork;
   public final PodNetwork network;
@@ -70,8 +73,9 @@ public final class CriHarness implements AutoCloseable {
     containers.recover();
     new dev.podshim.metrics.ContainerMetrics(containers).bindTo(registry);
     this.pods = new PodLifecycle(sandboxes, containers);
+    this.events = dev.podshim.api.ContainerEvents.watching(sandboxes, containers, registry);
     List<BindableService> services = List.of(
-        new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, registry),
+        new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, events, registry),
         new ImageServiceImpl(imageService));
     String name = "cri-" + UUID.randomUUID();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
@@ -79,6 +83,7 @@ public final class CriHarness implements AutoCloseable {
     this.server = builder.build().start();
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    this.runtimeAsync = RuntimeServiceGrpc.newStub(channel);
     this.images = ImageServiceGrpc.newBlockingStub(channel);
     if (open) {
       gate.open();
@@ -98,6 +103,7 @@ public final class CriHarness implements AutoCloseable {
   public void close() throws Exception {
     containers.list(dev.podshim.container.ContainerFilter.all()).forEach(c -> containers.remove(c.id()));
     sandboxes.list(SandboxFilter.all()).forEach(s -> sandboxes.remove(s.id()));
+    events.close();
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     watcher.close();
