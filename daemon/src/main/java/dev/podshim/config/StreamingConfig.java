@@ -2,6 +2,7 @@ package dev.podshim.config;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -14,10 +15,12 @@ import org.jspecify.annotations.Nullable;
  * @param tlsCert PEM certificate chain; with {@code tlsKey}, the server speaks HTTPS
  * @param tlsKey PEM private key
  * @param maxSessions streaming sessions allowed at once; one more is refused
- * @param tokenTtl how long a URL handed out by Exec, Attach or PortForward stays valid unused
+ * @param tokenTtl how long a URL handed out by Exec, Attach or PortForward stays valid unused (not
+ *     configurable, so left out of Status's verbose config, whose JSON has no durations)
  */
 public record StreamingConfig(
-    String address, int port, @Nullable Path tlsCert, @Nullable Path tlsKey, int maxSessions, Duration tokenTtl) {
+    String address, int port, @Nullable Path tlsCert, @Nullable Path tlsKey, int maxSessions,
+    @JsonIgnore Duration tokenTtl) {
   public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(1);
   public static final int DEFAULT_MAX_SESSIONS = 128;
 
