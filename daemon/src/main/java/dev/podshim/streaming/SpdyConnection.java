@@ -39,6 +39,8 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(SpdyConnection.class);
   /** Output is cut into DATA frames of at most this much: small enough to interleave streams. */
   static final int MAX_FRAME = 32 * 1024;
+  /** The stream type header, as spdystream writes header names: lower case. */
+  static final String STREAM_TYPE = "streamtype";
 
   /** The protocol over the streams; every call comes on the event loop. */
   interface Listener {
@@ -145,10 +147,18 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  /** Accepts a stream. Any thread. */
-  void reply(int streamId) {
-    channel.writeAndFlush(new DefaultSpdySynReplyFrame(streamId));
+  /**
+   * Accepts a stream, naming its type back. The header is not for the client (spdystream
+   * ignores reply headers) but for its framer: Netty encodes no headers as an empty header
+   * block, and Go's framer cannot read one (its zlib reader meets end of input at once), which
+   * would end the connection at the first reply. Any thread.
+   */
+  void reply(int streamId, String streamType) {
+    DefaultSpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(streamId);
+    reply.headers().set(STREAM_TYPE, streamType.isEmpty() ? "unknown" : streamType);
+    channel.writeAndFlush(reply);
   }
+
 
   /** Ends both directions of a stream. Any thread. */
   void reset(int streamId, SpdyStreamStatus status) {

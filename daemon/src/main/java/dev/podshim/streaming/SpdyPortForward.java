@@ -84,7 +84,7 @@ final class SpdyPortForward implements SpdyConnection.Listener {
   @Override
   public void streamOpened(int streamId, SpdyHeaders headers, boolean clientDone) {
     String portText = String.valueOf(headers.getAsString("port"));
-    String type = String.valueOf(headers.getAsString("streamtype"));
+    String type = String.valueOf(headers.getAsString(SpdyConnection.STREAM_TYPE));
     int port = parsePort(portText);
     if (port < 1 || !(type.equals("data") || type.equals("error"))) {
       LOG.atDebug().addKeyValue("port", portText).addKeyValue("stream_type", type).log("port-forward stream refused");
@@ -119,7 +119,7 @@ final class SpdyPortForward implements SpdyConnection.Listener {
       pair.errorStream = streamId;
     }
     byStream.put(streamId, pair);
-    connection.reply(streamId);
+    connection.reply(streamId, type);
     if (pair.dataStream != 0 && pair.errorStream != 0) {
       begin(pair);
     }

@@ -60,7 +60,7 @@ final class SpdyRemoteCommand implements SpdyConnection.Listener, RemoteCommand.
 
   @Override
   public void streamOpened(int streamId, SpdyHeaders headers, boolean clientDone) {
-    String type = String.valueOf(headers.getAsString("streamtype"));
+    String type = String.valueOf(headers.getAsString(SpdyConnection.STREAM_TYPE));
     boolean known = true;
     switch (type) {
       case "error" -> errorStream = streamId;
@@ -73,7 +73,7 @@ final class SpdyRemoteCommand implements SpdyConnection.Listener, RemoteCommand.
         LOG.atDebug().addKeyValue("stream_type", type).log("unexpected stream type; ignored");
       }
     }
-    connection.reply(streamId);
+    connection.reply(streamId, type);
     if (clientDone && streamId == stdinStream) {
       command.stdinEnd();
     }

@@ -104,7 +104,11 @@ final class SpdyClient extends ChannelInboundHandlerAdapter {
       switch (msg) {
         case SpdySynReplyFrame reply -> {
           Stream s = streams.get(reply.streamId());
-          if (s != null) {
+          if (s != null && reply.headers().isEmpty()) {
+            // spdystream's framer fails on a SYN_REPLY whose header block is empty
+            s.replied.completeExceptionally(new IllegalStateException("SYN_REPLY without headers"));
+            ctx.close();
+          } else if (s != null) {
             s.replied.complete(null);
           }
         }
