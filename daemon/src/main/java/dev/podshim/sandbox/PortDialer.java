@@ -24,10 +24,14 @@ final class PortDialer {
 
   private PortDialer() {}
 
-  static SocketChannel dial(Sandbox sandbox, int port) throws IOException {
+  static void checkPort(int port) {
     if (port < 1 || port > 65535) {
       throw CriException.invalidArgument("port: " + port + " is not a TCP port (1-65535)");
     }
+  }
+
+  static SocketChannel dial(Sandbox sandbox, int port) throws IOException {
+    checkPort(port);
     if (!sandbox.status().ready()) {
       throw new CriException(CriException.Kind.FAILED_PRECONDITION,
           "port forward to sandbox " + sandbox.id() + ": the sandbox is not ready");

@@ -329,6 +329,7 @@ public final class SandboxService {
    *     ready, INVALID_ARGUMENT for a port outside 1-65535
    */
   public java.nio.channels.SocketChannel dialPort(String podSandboxId, int port) throws IOException {
+    PortDialer.checkPort(port);
     return PortDialer.dial(get(requireNonNull(podSandboxId, "podSandboxId")), port);
   }
 
