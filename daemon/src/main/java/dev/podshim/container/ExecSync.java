@@ -46,14 +46,7 @@ public final class ExecSync {
   public record Result(int exitCode, byte[] stdout, byte[] stderr) {}
 
   Result run(Container container, OciRuntime runtime, List<String> cmd, Duration timeout) {
-    if (cmd.isEmpty()) {
-      throw CriException.invalidArgument("cmd: is required");
-    }
-    for (int i = 0; i < cmd.size(); i++) {
-      if (cmd.get(i).indexOf('\0') >= 0) {
-        throw CriException.invalidArgument("cmd[" + i + "]: contains a NUL byte");
-      }
-    }
+    validate(cmd);
     String execId = UUID.randomUUID().toString();
     Path dir = container.dir().resolve("exec");
     Path processJson = dir.resolve(execId + ".json");
@@ -89,13 +82,37 @@ public final class ExecSync {
     }
   }
 
+  /** An exec's command: INVALID_ARGUMENT when empty or when an argument holds a NUL byte. */
+  static void validate(List<String> cmd) {
+    if (cmd.isEmpty()) {
+      throw CriException.invalidArgument("cmd: is required");
+    }
+    for (int i = 0; i < cmd.size(); i++) {
+      if (cmd.get(i).indexOf('\0') >= 0) {
+        throw CriException.invalidArgument("cmd[" + i + "]: contains a NUL byte");
+      }
+    }
+  }
+
   /** The container's own process spec with the command swapped in and no terminal. */
   private static ObjectNode process(Container container, List<String> cmd) throws IOException {
+    return process(container, cmd, false);
+  }
+
+  /**
+   * The container's own process spec (user, capabilities, seccomp, no_new_privileges, env, cwd)
+   * with the command swapped in; on a terminal of 80x24 until the client sends its size, so that
+   * a program that asks before the first resize does not see 0x0.
+   */
+  static ObjectNode process(Container container, List<String> cmd, boolean tty) throws IOException {
     ObjectNode spec = (ObjectNode) JSON.readTree(container.bundle().resolve("config.json").toFile());
     ObjectNode process = ((ObjectNode) spec.path("process")).deepCopy();
     process.putPOJO("args", cmd);
-    process.put("terminal", false);
+    process.put("terminal", tty);
     process.remove("consoleSize");
+    if (tty) {
+      process.putObject("consoleSize").put("height", 24).put("width", 80);
+    }
     return process;
   }
 
