@@ -19,6 +19,12 @@ import dev.podshim.cri.v1.ReopenContainerLogRequest;
 import dev.podshim.cri.v1.ReopenContainerLogResponse;
 import dev.podshim.cri.v1.ContainerEventResponse;
 import dev.podshim.cri.v1.GetEventsRequest;
+import dev.podshim.cri.v1.AttachRequest;
+import dev.podshim.cri.v1.AttachResponse;
+import dev.podshim.cri.v1.ExecRequest;
+import dev.podshim.cri.v1.ExecResponse;
+import dev.podshim.cri.v1.PortForwardRequest;
+import dev.podshim.cri.v1.PortForwardResponse;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ExecSyncResponse;
 import dev.podshim.cri.v1.StreamContainersRequest;
@@ -50,6 +56,7 @@ import dev.podshim.network.PodNetwork;
 import dev.podshim.oci.RuntimeHandlers;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.podshim.sandbox.SandboxService;
+import dev.podshim.streaming.StreamUrls;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -78,12 +85,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ExecSyncHandler execSync;
   private final StreamContainersHandler streamContainers;
   private final GetContainerEventsHandler containerEvents;
+  private final ExecHandler exec;
+  private final AttachHandler attach;
+  private final PortForwardHandler portForward;
 
   public RuntimeServiceImpl(String runtimeVersion, DaemonConfig config, PodNetwork network, SandboxService sandboxes,
       ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, ContainerEvents events,
-      MeterRegistry registry) {
+      StreamUrls streams, MeterRegistry registry) {
     this.version = new VersionHandler(runtimeVersion);
-    this.status = new StatusHandler(config, network, runtimes);
+    this.status = new StatusHandler(config, network, runtimes, streams);
     this.runtimeConfig = new RuntimeConfigHandler(config.cgroupDriver());
     this.updateRuntimeConfig = new UpdateRuntimeConfigHandler(network);
     this.runPodSandbox = new RunPodSandboxHandler(sandboxes);
@@ -103,6 +113,9 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.execSync = new ExecSyncHandler(containers, registry);
     this.streamContainers = new StreamContainersHandler(containers);
     this.containerEvents = new GetContainerEventsHandler(events);
+    this.exec = new ExecHandler(containers, streams);
+    this.attach = new AttachHandler(containers, streams);
+    this.portForward = new PortForwardHandler(sandboxes, streams);
   }
 
   @Override
@@ -193,6 +206,21 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
     execSync.respond(request, out);
+  }
+
+  @Override
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
+    exec.respond(request, out);
+  }
+
+  @Override
+  public void attach(AttachRequest request, StreamObserver<AttachResponse> out) {
+    attach.respond(request, out);
+  }
+
+  @Override
+  public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> out) {
+    portForward.respond(request, out);
   }
 
   @Override
