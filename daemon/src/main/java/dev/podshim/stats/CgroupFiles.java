@@ -1,0 +1,82 @@
+package dev.podshim.stats;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/** The two shapes cgroup files come in: one value, or "key value" lines. Both versions use them. */
+final class CgroupFiles {
+  /**
+   * Above this a limit means "none": v1 writes PAGE_COUNTER_MAX rounded to pages
+   * (9223372036854771712), not a round number, so compare against a bound as containerd does.
+   */
+  static final long UNLIMITED_ABOVE = 1L << 62;
+
+  private CgroupFiles() {}
+
+  /** A file holding one number; empty when the file is absent (controller off, cgroup gone). */
+  static OptionalLong single(Path file) throws IOException {
+    String text = readOrNull(file);
+    if (text == null) {
+      return OptionalLong.empty();
+    }
+    String value = text.trim();
+    if (value.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(parse(file, value));
+  }
+
+  /** A limit file: a number, or v2's "max"; empty when absent or unlimited. */
+  static OptionalLong limit(Path file) throws IOException {
+    String text = readOrNull(file);
+    if (text == null || text.trim().equals("max") || text.isBlank()) {
+      return OptionalLong.empty();
+    }
+    long value = parse(file, text.trim());
+    return value > UNLIMITED_ABOVE ? OptionalLong.empty() : OptionalLong.of(value);
+  }
+
+  /** "key value" lines (memory.stat, cpu.stat, memory.events); empty when the file is absent. */
+  static Map<String, Long> keyed(Path file) throws IOException {
+    String text = readOrNull(file);
+    Map<String, Long> values = new HashMap<>();
+    if (text == null) {
+      return values;
+    }
+    for (String line : text.split("\n")) {
+      int space = line.indexOf(' ');
+      if (space <= 0) {
+        continue;
+      }
+      String value = line.substring(space + 1).trim();
+      // pressure files and future formats may carry non-numbers; they are not ours to read
+      if (!value.isEmpty() && value.chars().allMatch(Character::isDigit)) {
+        values.put(line.substring(0, space), parse(file, value));
+      }
+    }
+    return values;
+  }
+
+  private static long parse(Path file, String value) throws IOException {
+    try {
+      return Long.parseUnsignedLong(value) < 0 ? Long.MAX_VALUE : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IOException(file + ": not a number: " + value, e);
+    }
+  }
+
+  private static @Nullable String readOrNull(Path file) throws IOException {
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+}
