@@ -23,14 +23,18 @@ class StatsPartsTest {
   }
 
   @Test
-  void cpuRateOverTheWindowSinceTheStoredReading() {
+  void cpuRateOverAWindowOfAtLeastASecondOnceThereIsOne() {
     CpuRates rates = new CpuRates();
     long s = 1_000_000_000L;
+    long ms = 1_000_000L;
     assertThat(rates.nanoCores("c", 10 * s, 5 * s)).as("first sight").isEmpty();
+    assertThat(rates.nanoCores("c", 10 * s + 100 * ms, 5 * s + 50 * ms)).as("only one reading to go by")
+        .hasValue(500_000_000L);
     assertThat(rates.nanoCores("c", 12 * s, 7 * s)).hasValue(1_000_000_000L);
-    // a reading 10 ms later is measured against the stored one, and does not replace it
-    assertThat(rates.nanoCores("c", 12 * s + 10_000_000L, 7 * s + 5_000_000L)).hasValue(500_000_000L);
-    assertThat(rates.nanoCores("c", 14 * s, 8 * s)).hasValue(500_000_000L);
+    // 10 ms after the latest: measured from the reading before it, two seconds back
+    assertThat(rates.nanoCores("c", 12 * s + 10 * ms, 7 * s + 10 * ms)).hasValue(1_000_000_000L);
+    assertThat(rates.nanoCores("c", 14 * s, 8 * s)).as("from the latest kept, not the 10 ms one")
+        .hasValue(500_000_000L);
     assertThat(rates.nanoCores("c", 15 * s, 1)).as("a new cgroup under the same id").isEmpty();
     rates.retainOnly(Set.of());
     assertThat(rates.size()).isZero();
