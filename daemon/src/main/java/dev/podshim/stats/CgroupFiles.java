@@ -43,23 +43,39 @@ final class CgroupFiles {
     return value > UNLIMITED_ABOVE ? OptionalLong.empty() : OptionalLong.of(value);
   }
 
-  /** "key value" lines (memory.stat, cpu.stat, memory.events); empty when the file is absent. */
+  /**
+   * "key value" lines (memory.stat, cpu.stat, memory.events); empty when the file is absent. Lines
+   * whose value is not a plain number (pressure files, future formats) are skipped. Parsed by hand:
+   * this runs for every container on every stats call, under a C1-only JIT.
+   */
   static Map<String, Long> keyed(Path file) throws IOException {
     String text = readOrNull(file);
     Map<String, Long> values = new HashMap<>();
     if (text == null) {
       return values;
     }
-    for (String line : text.split("\n")) {
-      int space = line.indexOf(' ');
-      if (space <= 0) {
-        continue;
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = length;
       }
-      String value = line.substring(space + 1).trim();
-      // pressure files and future formats may carry non-numbers; they are not ours to read
-      if (!value.isEmpty() && value.chars().allMatch(Character::isDigit)) {
-        values.put(line.substring(0, space), parse(file, value));
+      int space = text.indexOf(' ', start);
+      if (space > start && space < end) {
+        long value = 0;
+        boolean number = space + 1 < end;
+        for (int i = space + 1; i < end && number; i++) {
+          char c = text.charAt(i);
+          number = c >= '0' && c <= '9';
+          // saturate: a counter near 2^64 is "a lot", not a negative number
+          value = value > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : value * 10 + (c - '0');
+        }
+        if (number) {
+          values.put(text.substring(start, space), value);
+        }
       }
+      start = end + 1;
     }
     return values;
   }

@@ -3,7 +3,6 @@ package dev.podshim.stats;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -32,17 +31,16 @@ final class CgroupV1Reader implements CgroupReader {
     if (!CgroupReader.plausible(relPath)) {
       return null;
     }
-    Path memory = dir("memory", relPath);
-    Path cpuacct = dir("cpuacct", relPath);
-    boolean hasMemory = memory != null && Files.isDirectory(memory);
-    boolean hasCpu = cpuacct != null && Files.isDirectory(cpuacct);
-    if (!hasMemory && !hasCpu) {
-      return null;
-    }
+    // no existence checks first: a missing file says the same, one system call cheaper per controller
     long wall = dev.podshim.sandbox.Clock.nowNanos();
     long mono = System.nanoTime();
-    CgroupSample.Cpu cpu = hasCpu ? cpu(cpuacct, dir("cpu", relPath), depth) : null;
-    CgroupSample.Memory mem = hasMemory ? memory(memory, depth) : null;
+    Path cpuacct = dir("cpuacct", relPath);
+    Path memory = dir("memory", relPath);
+    CgroupSample.Cpu cpu = cpuacct == null ? null : cpu(cpuacct, dir("cpu", relPath), depth);
+    CgroupSample.Memory mem = memory == null ? null : memory(memory, depth);
+    if (cpu == null && mem == null) {
+      return null;
+    }
     Path pids = dir("pids", relPath);
     OptionalLong processes = pids == null ? OptionalLong.empty() : CgroupFiles.single(pids.resolve("pids.current"));
     return new CgroupSample(wall, mono, cpu, mem, processes);

@@ -3,7 +3,6 @@ package dev.podshim.stats;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -28,13 +27,14 @@ final class CgroupV2Reader implements CgroupReader {
       return null;
     }
     Path dir = CgroupReader.under(root, relPath);
-    if (!Files.isDirectory(dir)) {
-      return null;
-    }
     long wall = dev.podshim.sandbox.Clock.nowNanos();
     long mono = System.nanoTime();
-    return new CgroupSample(wall, mono, cpu(dir), memory(dir, depth),
-        CgroupFiles.single(dir.resolve("pids.current")));
+    CgroupSample.Cpu cpu = cpu(dir);
+    CgroupSample.Memory memory = memory(dir, depth);
+    if (cpu == null && memory == null) {
+      return null; // no such cgroup: every cgroup has cpu.stat
+    }
+    return new CgroupSample(wall, mono, cpu, memory, CgroupFiles.single(dir.resolve("pids.current")));
   }
 
   /** cpu.stat exists in every v2 cgroup; the throttling lines only with the cpu controller enabled. */
