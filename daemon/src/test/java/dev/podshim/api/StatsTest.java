@@ -80,8 +80,14 @@ class StatsTest extends ContainerHarnessTest {
     assertThat(first.getAttributes().getLabelsMap()).containsEntry("role", "burner");
     assertThat(first.getCpu().getTimestamp()).isPositive();
     assertThat(first.getCpu().hasUsageNanoCores()).as("no rate on first sight").isFalse();
-    assertThat(second.getCpu().getUsageNanoCores().getValue()).as("a busy loop is about one core")
-        .isBetween(600_000_000L, 1_200_000_000L);
+    // one core at most; on a loaded 2-core machine the loop gets what the scheduler leaves it, so the
+    // rate is checked against the usage counter's own rise between the two readings
+    long nanoCores = second.getCpu().getUsageNanoCores().getValue();
+    double expected = (second.getCpu().getUsageCoreNanoSeconds().getValue()
+        - first.getCpu().getUsageCoreNanoSeconds().getValue()) * 1e9
+        / (second.getCpu().getTimestamp() - first.getCpu().getTimestamp());
+    assertThat(nanoCores).as("a busy loop: up to one core").isBetween(200_000_000L, 1_150_000_000L);
+    assertThat((double) nanoCores).isCloseTo(expected, within(expected * 0.1));
     assertThat(second.getCpu().getUsageCoreNanoSeconds().getValue())
         .isGreaterThan(first.getCpu().getUsageCoreNanoSeconds().getValue())
         .isLessThanOrEqualTo(fileCpu).isGreaterThan(fileCpu - 500_000_000L);
