@@ -52,6 +52,7 @@ public final class ContainerService {
   private final ConmonMonitor monitor;
   private final ExecSync execSync;
   private final ContainerStreams streams;
+  private final ImageService images;
   private final AtomicLong oomKills = new AtomicLong();
 
   ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
@@ -60,7 +61,8 @@ public final class ContainerService {
     this.sandboxes = requireNonNull(sandboxes, "sandboxes");
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.monitor = new ConmonMonitor(watcher, this::recordExit);
-    this.creation = new ContainerCreation(store, requireNonNull(images, "images"), tools, monitor);
+    this.images = requireNonNull(images, "images");
+    this.creation = new ContainerCreation(store, images, tools, monitor);
     this.execSync = new ExecSync(timer);
     this.streams = new ContainerStreams(tools.conmon(), monitor);
   }
@@ -419,6 +421,14 @@ public final class ContainerService {
   /** conmon processes alive and watched, for metrics. */
   public int conmonsAlive() {
     return monitor.alive();
+  }
+
+  /**
+   * Walks the container's writable layer now (a stat per file: callers cache it); empty when the
+   * container has no snapshot.
+   */
+  public java.util.Optional<dev.podshim.image.ImageFilesystem.Usage> measureWritableLayer(String containerId) {
+    return images.filesystem().writableLayerUsage(containerId);
   }
 
   /** OOM kills seen since start-up, for metrics. */
