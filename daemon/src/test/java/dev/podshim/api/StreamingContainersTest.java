@@ -127,6 +127,31 @@ class StreamingContainersTest extends ContainerHarnessTest {
   }
 
   @Test
+  void aSinkThatFailsGetsNothingMoreButTheProcessRunsToItsEnd() throws Exception {
+    String id = running("sleep", "1000");
+    AtomicLong calls = new AtomicLong();
+    OutputSink gone = new OutputSink() {
+      @Override
+      public void stdout(byte[] data, int offset, int length) throws IOException {
+        calls.incrementAndGet();
+        throw new IOException("client went away");
+      }
+
+      @Override
+      public void stderr(byte[] data, int offset, int length) throws IOException {
+        stdout(data, offset, length);
+      }
+    };
+    // far more than the socket buffers: conmon would block for ever if the session stopped reading
+    try (ProcessStreams exec = cri.containers.exec(id, List.of("sh", "-c", "head -c 5000000 /dev/zero; exit 9"),
+        OUT_ERR, gone)) {
+      assertThat(exec.awaitExit()).isEqualTo(9);
+    }
+    assertThat(calls.get()).isEqualTo(1);
+    assertNoExecLeft(id);
+  }
+
+  @Test
   void closeKillsTheExecedProcessAndWhatItStarted() throws Exception {
     String id = running("sleep", "1000");
     Sink sink = new Sink();
