@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -202,7 +201,9 @@ public final class ConmonExec implements AutoCloseable {
    * output has gone out on the socket: call it after the socket's end of stream.
    */
   public int awaitExit(Duration timeout) throws IOException, InterruptedException {
-    if (!begun.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || processPid <= 0) {
+    // begin is bounded by its own timeout; until it is done the sync pipe is its to read
+    begun.await();
+    if (processPid <= 0) {
       throw new IOException("exec in container " + spec.containerId() + ": the process never started");
     }
     String line;

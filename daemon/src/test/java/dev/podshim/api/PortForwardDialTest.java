@@ -45,6 +45,11 @@ class PortForwardDialTest extends ContainerHarnessTest {
     }
     // nothing listens on the host's 8080 here, nor on the pod's 8081
     assertThatThrownBy(() -> cri.sandboxes.dialPort(podId, 8081)).isInstanceOf(ConnectException.class);
+    // the dialling thread has ended once dialPort returns; the kernel may take a moment to reap its task
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (!threadNetNamespaces().equals(threadNamespacesBefore) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
     assertThat(threadNetNamespaces()).as("no thread left in the pod's namespace").isEqualTo(threadNamespacesBefore);
   }
 

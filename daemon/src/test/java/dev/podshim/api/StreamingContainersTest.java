@@ -127,17 +127,49 @@ class StreamingContainersTest extends ContainerHarnessTest {
   }
 
   @Test
+  void aSinkThatFailsGetsNothingMoreButTheProcessRunsToItsEnd() throws Exception {
+    String id = running("sleep", "1000");
+    AtomicLong calls = new AtomicLong();
+    OutputSink gone = new OutputSink() {
+      @Override
+      public void stdout(byte[] data, int offset, int length) throws IOException {
+        calls.incrementAndGet();
+        throw new IOException("client went away");
+      }
+
+      @Override
+      public void stderr(byte[] data, int offset, int length) throws IOException {
+        stdout(data, offset, length);
+      }
+    };
+    // far more than the socket buffers: conmon would block for ever if the session stopped reading
+    try (ProcessStreams exec = cri.containers.exec(id, List.of("sh", "-c", "head -c 5000000 /dev/zero; exit 9"),
+        OUT_ERR, gone)) {
+      assertThat(exec.awaitExit()).isEqualTo(9);
+    }
+    assertThat(calls.get()).isEqualTo(1);
+    assertNoExecLeft(id);
+  }
+
+  @Test
   void closeKillsTheExecedProcessAndWhatItStarted() throws Exception {
     String id = running("sleep", "1000");
     Sink sink = new Sink();
-    ProcessStreams exec = cri.containers.exec(id, List.of("sh", "-c", "sleep 1001 & echo started; sleep 1002"),
+    // numbers no other test on the node uses, to find exactly these processes among the host's
+    String child = "sleep " + (4_000_000 + ProcessHandle.current().pid());
+    String leader = "sleep " + (5_000_000 + ProcessHandle.current().pid());
+    ProcessStreams exec = cri.containers.exec(id, List.of("sh", "-c", child + " & echo started; " + leader),
         OUT_ERR, sink);
     sink.await(s -> s.contains("started"));
-    assertThat(hostProcesses("sleep 100[12]")).hasSize(2);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (hostProcesses(child + "|" + leader).size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // sh forks and execs them a moment after it wrote
+    }
+    assertThat(hostProcesses(child + "|" + leader)).hasSize(2);
     exec.close();
     exec.close(); // idempotent
     assertThat(exec.awaitExit()).as("killed").isEqualTo(137);
-    assertThat(hostProcesses("sleep 100[12]")).isEmpty();
+    assertThat(hostProcesses(child + "|" + leader)).isEmpty();
     assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     assertNoExecLeft(id);
   }
@@ -233,12 +265,17 @@ class StreamingContainersTest extends ContainerHarnessTest {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Path execDir = cri.containers.get(id).dir().resolve("exec");
     while (System.nanoTime() < deadline && (NodeLeaks.conmonsOf(root).size() > conmonsOfContainers()
-        || !emptyDir(execDir) || !hostProcesses("/usr/bin/runc .*").isEmpty())) {
+        || !emptyDir(execDir) || !runcs().isEmpty())) {
       Thread.sleep(20);
     }
     assertThat(NodeLeaks.conmonsOf(root)).as("only the containers' own conmons").hasSize(conmonsOfContainers());
     assertThat(emptyDir(execDir)).as("exec directories removed: %s", execDir).isTrue();
-    assertThat(hostProcesses("/usr/bin/runc .*")).isEmpty();
+    assertThat(runcs()).as("runc processes of this state root").isEmpty();
+  }
+
+  private List<Long> runcs() throws IOException {
+    // the program itself, not the conmons that name it as their --runtime
+    return hostProcesses("\\S*/runc --root=" + java.util.regex.Pattern.quote(root.toString()) + ".*");
   }
 
   private int conmonsOfContainers() {
