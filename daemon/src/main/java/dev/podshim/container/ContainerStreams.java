@@ -54,7 +54,7 @@ final class ContainerStreams {
       Files.createDirectories(dir);
       cleanup.push("remove exec directory", () -> deleteTree(dir));
       Path processJson = dir.resolve("process.json");
-      Files.write(processJson, JSON.writeValueAsBytes(ExecSync.process(c, cmd, options.tty())));
+      Files.write(processJson, JSON.writeValueAsBytes(ExecSync.process(c, cmd, options.tty(), options.terminalSize())));
       ConmonExecSpec spec = new ConmonExecSpec(c.id(), execId, runtime, dir, processJson, options.tty(),
           options.stdin());
       ConmonExec exec = conmon.exec(spec);

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ExecSync: a command run to completion in a running container, as the container's own process
@@ -96,22 +97,24 @@ public final class ExecSync {
 
   /** The container's own process spec with the command swapped in and no terminal. */
   private static ObjectNode process(Container container, List<String> cmd) throws IOException {
-    return process(container, cmd, false);
+    return process(container, cmd, false, null);
   }
 
   /**
    * The container's own process spec (user, capabilities, seccomp, no_new_privileges, env, cwd)
-   * with the command swapped in; on a terminal of 80x24 until the client sends its size, so that
-   * a program that asks before the first resize does not see 0x0.
+   * with the command swapped in; on a terminal of the client's size when it sent one before the
+   * start, else 80x24 until its first resize, so that a program asking at once does not see 0x0.
    */
-  static ObjectNode process(Container container, List<String> cmd, boolean tty) throws IOException {
+  static ObjectNode process(Container container, List<String> cmd, boolean tty,
+      StreamOptions.@Nullable TerminalSize size) throws IOException {
     ObjectNode spec = (ObjectNode) JSON.readTree(container.bundle().resolve("config.json").toFile());
     ObjectNode process = ((ObjectNode) spec.path("process")).deepCopy();
     process.putPOJO("args", cmd);
     process.put("terminal", tty);
     process.remove("consoleSize");
     if (tty) {
-      process.putObject("consoleSize").put("height", 24).put("width", 80);
+      process.putObject("consoleSize").put("height", size == null ? 24 : size.height())
+          .put("width", size == null ? 80 : size.width());
     }
     return process;
   }
