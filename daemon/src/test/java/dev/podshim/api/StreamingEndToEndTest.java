@@ -137,6 +137,61 @@ class StreamingEndToEndTest extends ContainerHarnessTest {
   }
 
   @Test
+  void fiftyConcurrentSessionsAllComeBackAndLeaveNothing() throws Exception {
+    String id = createAndStart(podId, pod, Containers.config("app", busybox, "sleep", "1000"));
+    long fdsBefore = openFds();
+    List<java.util.concurrent.Future<ExecResult>> sessions = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 50; i++) {
+        String url = exec(id, false, false, "sh", "-c", "echo session-" + i);
+        sessions.add(pool.submit(() -> client.spdyExec(url, new StreamOptions(false, true, true, false))));
+      }
+      for (int i = 0; i < 50; i++) {
+        assertThat(sessions.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS).stdoutText())
+            .isEqualTo("session-" + i + "\n");
+      }
+    }
+    awaitNoSessionThreads();
+    assertThat(cri.registry.get("podshim.streaming.sessions.active").tag("kind", "exec").gauge().value()).isZero();
+    assertThat(openFds()).as("fds of the daemon (this JVM) after 50 sessions").isLessThan(fdsBefore + 10);
+  }
+
+  @Test
+  void aClientThatGoesAwayMidStreamEndsItsCommand() throws Exception {
+    String id = createAndStart(podId, pod, Containers.config("app", busybox, "sleep", "1000"));
+    RemoteSession session = client.spdy(exec(id, false, false, "sh", "-c", "echo up; exec sleep 777"),
+        new StreamOptions(false, true, true, false), StreamClient.SPDY_REMOTE_COMMAND);
+    session.stdout().awaitText("up", WAIT);
+    session.disconnect();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (out(id, "ps").contains("sleep 777") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(out(id, "ps")).doesNotContain("sleep 777");
+    awaitNoSessionThreads();
+  }
+
+  private static long openFds() throws java.io.IOException {
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  /** Each exec or attach has one platform thread, named after its kind and container. */
+  private static void awaitNoSessionThreads() throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline && sessionThreads() > 0) {
+      Thread.sleep(50);
+    }
+    assertThat(sessionThreads()).as("exec/attach session threads left").isZero();
+  }
+
+  private static long sessionThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("exec-") || t.getName().startsWith("attach-")).count();
+  }
+
+  @Test
   void streamingRpcsRefuseWhatCannotBeStreamed() throws Exception {
     String id = createAndStart(podId, pod, Containers.config("app", busybox, "sleep", "1000"));
     assertThatThrownBy(() -> cri.runtime.exec(ExecRequest.newBuilder().setContainerId(id).addCmd("true")
