@@ -11,19 +11,21 @@ import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.PullImageResponse;
 import dev.podshim.cri.v1.RemoveImageRequest;
 import dev.podshim.cri.v1.RemoveImageResponse;
+import dev.podshim.cri.v1.StreamImagesRequest;
+import dev.podshim.cri.v1.StreamImagesResponse;
 import dev.podshim.config.RegistryConfig;
 import dev.podshim.image.ImageService;
 import io.grpc.stub.StreamObserver;
 
 /**
  * The CRI ImageService. It only routes: each method hands its request to its handler.
- * StreamImages is not implemented yet and is answered UNIMPLEMENTED by transport's Planned.
  */
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
   private final ImageFsInfoHandler imageFsInfo;
   private final PullImageHandler pullImage;
   private final ImageStatusHandler imageStatus;
   private final ListImagesHandler listImages;
+  private final StreamImagesHandler streamImages;
   private final RemoveImageHandler removeImage;
 
   public ImageServiceImpl(ImageService images) {
@@ -31,6 +33,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     this.pullImage = new PullImageHandler(images);
     this.imageStatus = new ImageStatusHandler(images);
     this.listImages = new ListImagesHandler(images);
+    this.streamImages = new StreamImagesHandler(images);
     this.removeImage = new RemoveImageHandler(images);
   }
 
@@ -52,6 +55,11 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
     listImages.respond(request, out);
+  }
+
+  @Override
+  public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> out) {
+    streamImages.respond(request, out);
   }
 
   @Override

@@ -14,12 +14,10 @@ import java.util.Map;
 final class Planned implements ServerInterceptor {
   private static final String CHECKPOINT = "container checkpoint/restore is not implemented";
   private static final String POD_RESOURCES = "pod-level resource updates are not implemented yet";
-  private static final String IMAGES = "streaming image lists are not implemented yet (ListImages works)";
 
   static final Map<String, String> MISSING = Map.ofEntries(
       Map.entry("CheckpointContainer", CHECKPOINT),
-      Map.entry("UpdatePodSandboxResources", POD_RESOURCES),
-      Map.entry("StreamImages", IMAGES));
+      Map.entry("UpdatePodSandboxResources", POD_RESOURCES));
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,

@@ -126,6 +126,14 @@ class ImageHandlersTest {
         .setFilter(ImageFilter.newBuilder().setImage(spec("not/there:1"))).build()).getImagesList()).isEmpty();
     assertThat(stub.listImages(ListImagesRequest.newBuilder()
         .setFilter(ImageFilter.newBuilder().setImage(spec(id))).build()).getImagesList()).hasSize(1);
+    List<dev.podshim.cri.v1.StreamImagesResponse> streamed = new java.util.ArrayList<>();
+    stub.streamImages(dev.podshim.cri.v1.StreamImagesRequest.getDefaultInstance()).forEachRemaining(streamed::add);
+    assertThat(streamed).singleElement().satisfies(m -> assertThat(m.getImagesList()).singleElement()
+        .satisfies(image -> assertThat(image.getId()).isEqualTo(id)));
+    List<dev.podshim.cri.v1.StreamImagesResponse> none = new java.util.ArrayList<>();
+    stub.streamImages(dev.podshim.cri.v1.StreamImagesRequest.newBuilder()
+        .setFilter(ImageFilter.newBuilder().setImage(spec("not/there:1"))).build()).forEachRemaining(none::add);
+    assertThat(none).as("nothing to report is the end of the stream, no empty message").isEmpty();
 
     stub.removeImage(RemoveImageRequest.newBuilder().setImage(spec(ref)).build());
     assertThat(stub.imageStatus(ImageStatusRequest.newBuilder().setImage(spec(ref)).build()).hasImage()).isFalse();
