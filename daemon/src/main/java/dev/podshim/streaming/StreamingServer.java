@@ -1,5 +1,6 @@
 package dev.podshim.streaming;
 
+import dev.podshim.config.StreamingConfig;
 import static java.util.Objects.requireNonNull;
 
 import dev.podshim.container.StreamOptions;

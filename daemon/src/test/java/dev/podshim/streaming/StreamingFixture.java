@@ -1,5 +1,6 @@
 package dev.podshim.streaming;
 
+import dev.podshim.config.StreamingConfig;
 import dev.podshim.container.StreamOptions;
 import dev.podshim.cri.v1.AttachRequest;
 import dev.podshim.cri.v1.ExecRequest;

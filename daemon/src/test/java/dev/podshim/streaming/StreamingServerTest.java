@@ -1,5 +1,6 @@
 package dev.podshim.streaming;
 
+import dev.podshim.config.StreamingConfig;
 import static dev.podshim.streaming.StreamingFixture.eventually;
 import static dev.podshim.streaming.StreamingFixture.options;
 import static java.nio.charset.StandardCharsets.UTF_8;
