@@ -52,9 +52,20 @@ final class Podshimd implements AutoCloseable {
     this.log = log;
   }
 
+  static final Path JAR = PROJECT.resolve("daemon/target/podshimd.jar");
+
+  /** The package, when this build made it: one older than the daemon's jar is a stale one. */
+  static boolean usePackage() {
+    try {
+      return Files.exists(DEB) && Files.getLastModifiedTime(DEB).compareTo(Files.getLastModifiedTime(JAR)) >= 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** How it was started, for the report: "package" or "jar". */
   static String how() {
-    return Files.exists(DEB) ? "package" : "jar";
+    return usePackage() ? "package" : "jar";
   }
 
   /**
@@ -65,7 +76,7 @@ final class Podshimd implements AutoCloseable {
     Path socket = dir.resolve("run/podshim.sock");
     List<String> cmd = new ArrayList<>();
     java.util.Map<String, String> env = new java.util.HashMap<>();
-    if (Files.exists(DEB)) {
+    if (usePackage()) {
       Path tree = dir.resolve("package");
       if (!Files.isDirectory(tree)) {
         run(List.of("dpkg-deb", "-x", DEB.toString(), tree.toString()));
@@ -78,7 +89,7 @@ final class Podshimd implements AutoCloseable {
           PROJECT.resolve("scripts/jvm-opts.sh").toString()));
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(List.of(flagsOfScript.strip().split("\\s+")));
-      cmd.addAll(List.of("-jar", PROJECT.resolve("daemon/target/podshimd.jar").toString()));
+      cmd.addAll(List.of("-jar", JAR.toString()));
     }
     cmd.addAll(List.of("--config", config.toString(), "--root", dir.resolve("root").toString(),
         "--socket", socket.toString(), "--metrics-address", "127.0.0.1:" + metricsPort));
