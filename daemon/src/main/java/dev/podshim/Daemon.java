@@ -23,6 +23,8 @@ import dev.podshim.os.SdNotify;
 import dev.podshim.sandbox.PauseLauncher;
 import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.SandboxStore;
+import dev.podshim.streaming.NodeBackend;
+import dev.podshim.streaming.StreamingServer;
 import dev.podshim.transport.GrpcServer;
 import dev.podshim.transport.ReadinessGate;
 import io.micrometer.core.instrument.Timer;
@@ -59,6 +61,7 @@ public final class Daemon implements AutoCloseable {
   private @Nullable PodNetwork network;
   private @Nullable StateRootLock rootLock;
   private @Nullable ContainerEvents events;
+  private @Nullable StreamingServer streaming;
 
   public Daemon(DaemonConfig config) {
     this.config = requireNonNull(config, "config");
@@ -98,9 +101,12 @@ public final class Daemon implements AutoCloseable {
     }
 
     events = ContainerEvents.watching(sandboxes, containers, registry);
+    streaming = new StreamingServer(config.streaming(), new NodeBackend(containers, sandboxes), registry);
+    streaming.start();
     grpc = new GrpcServer(config.socket(),
         List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes, containers,
-            new PodLifecycle(sandboxes, containers), runtimes, events, registry), new ImageServiceImpl(images)),
+            new PodLifecycle(sandboxes, containers), runtimes, events, streaming, registry),
+            new ImageServiceImpl(images)),
         gate, registry);
     grpc.start();
     LOG.atInfo().addKeyValue("socket", config.socket()).addKeyValue("root", root)
@@ -125,7 +131,8 @@ public final class Daemon implements AutoCloseable {
     SdNotify.notify("READY=1\nSTATUS=serving CRI on " + config.socket());
     startWatchdog();
     LOG.atInfo().addKeyValue("version", Version.current())
-        .addKeyValue("metrics", metrics == null ? "off" : config.metricsAddress()).log("podshimd ready");
+        .addKeyValue("metrics", metrics == null ? "off" : config.metricsAddress())
+        .addKeyValue("streaming", streaming.baseUrl()).log("podshimd ready");
   }
 
   private void startWatchdog() {
@@ -163,6 +170,9 @@ public final class Daemon implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (streaming != null) {
+      streaming.close(); // exec'ed commands are killed, attaches detach; containers keep running
     }
     if (metrics != null) {
       metrics.stop();

@@ -78,7 +78,7 @@ final class ContainerMapper {
     return b.build();
   }
 
-  private static ContainerMetadata metadata(ContainerConfig config) {
+  static ContainerMetadata metadata(ContainerConfig config) {
     return ContainerMetadata.newBuilder().setName(config.name()).setAttempt(config.attempt()).build();
   }
 

@@ -19,6 +19,12 @@ import dev.podshim.cri.v1.ReopenContainerLogRequest;
 import dev.podshim.cri.v1.ReopenContainerLogResponse;
 import dev.podshim.cri.v1.ContainerEventResponse;
 import dev.podshim.cri.v1.GetEventsRequest;
+import dev.podshim.cri.v1.AttachRequest;
+import dev.podshim.cri.v1.AttachResponse;
+import dev.podshim.cri.v1.ExecRequest;
+import dev.podshim.cri.v1.ExecResponse;
+import dev.podshim.cri.v1.PortForwardRequest;
+import dev.podshim.cri.v1.PortForwardResponse;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ExecSyncResponse;
 import dev.podshim.cri.v1.StreamContainersRequest;
@@ -44,12 +50,32 @@ import dev.podshim.cri.v1.UpdateRuntimeConfigRequest;
 import dev.podshim.cri.v1.UpdateRuntimeConfigResponse;
 import dev.podshim.cri.v1.VersionRequest;
 import dev.podshim.cri.v1.VersionResponse;
+import dev.podshim.cri.v1.ContainerStatsRequest;
+import dev.podshim.cri.v1.ContainerStatsResponse;
+import dev.podshim.cri.v1.ListContainerStatsRequest;
+import dev.podshim.cri.v1.ListContainerStatsResponse;
+import dev.podshim.cri.v1.StreamContainerStatsRequest;
+import dev.podshim.cri.v1.StreamContainerStatsResponse;
+import dev.podshim.cri.v1.PodSandboxStatsRequest;
+import dev.podshim.cri.v1.PodSandboxStatsResponse;
+import dev.podshim.cri.v1.ListPodSandboxStatsRequest;
+import dev.podshim.cri.v1.ListPodSandboxStatsResponse;
+import dev.podshim.cri.v1.StreamPodSandboxStatsRequest;
+import dev.podshim.cri.v1.StreamPodSandboxStatsResponse;
+import dev.podshim.cri.v1.ListMetricDescriptorsRequest;
+import dev.podshim.cri.v1.ListMetricDescriptorsResponse;
+import dev.podshim.cri.v1.ListPodSandboxMetricsRequest;
+import dev.podshim.cri.v1.ListPodSandboxMetricsResponse;
+import dev.podshim.cri.v1.StreamPodSandboxMetricsRequest;
+import dev.podshim.cri.v1.StreamPodSandboxMetricsResponse;
+import dev.podshim.stats.StatsService;
 import dev.podshim.container.ContainerService;
 import dev.podshim.container.PodLifecycle;
 import dev.podshim.network.PodNetwork;
 import dev.podshim.oci.RuntimeHandlers;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.podshim.sandbox.SandboxService;
+import dev.podshim.streaming.StreamUrls;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -78,12 +104,26 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ExecSyncHandler execSync;
   private final StreamContainersHandler streamContainers;
   private final GetContainerEventsHandler containerEvents;
+  private final ExecHandler exec;
+  private final AttachHandler attach;
+  private final PortForwardHandler portForward;
+
+  // stats and metrics (issue 10)
+  private final ContainerStatsHandler containerStats;
+  private final ListContainerStatsHandler listContainerStats;
+  private final StreamContainerStatsHandler streamContainerStats;
+  private final PodSandboxStatsHandler podSandboxStats;
+  private final ListPodSandboxStatsHandler listPodSandboxStats;
+  private final StreamPodSandboxStatsHandler streamPodSandboxStats;
+  private final ListMetricDescriptorsHandler listMetricDescriptors = new ListMetricDescriptorsHandler();
+  private final ListPodSandboxMetricsHandler listPodSandboxMetrics;
+  private final StreamPodSandboxMetricsHandler streamPodSandboxMetrics;
 
   public RuntimeServiceImpl(String runtimeVersion, DaemonConfig config, PodNetwork network, SandboxService sandboxes,
       ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, ContainerEvents events,
-      MeterRegistry registry) {
+      StreamUrls streams, MeterRegistry registry) {
     this.version = new VersionHandler(runtimeVersion);
-    this.status = new StatusHandler(config, network, runtimes);
+    this.status = new StatusHandler(config, network, runtimes, streams);
     this.runtimeConfig = new RuntimeConfigHandler(config.cgroupDriver());
     this.updateRuntimeConfig = new UpdateRuntimeConfigHandler(network);
     this.runPodSandbox = new RunPodSandboxHandler(sandboxes);
@@ -103,6 +143,19 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.execSync = new ExecSyncHandler(containers, registry);
     this.streamContainers = new StreamContainersHandler(containers);
     this.containerEvents = new GetContainerEventsHandler(events);
+    this.exec = new ExecHandler(containers, streams);
+    this.attach = new AttachHandler(containers, streams);
+    this.portForward = new PortForwardHandler(sandboxes, streams);
+
+    StatsService stats = StatsService.create(sandboxes, containers, registry);
+    this.containerStats = new ContainerStatsHandler(stats);
+    this.listContainerStats = new ListContainerStatsHandler(stats);
+    this.streamContainerStats = new StreamContainerStatsHandler(stats);
+    this.podSandboxStats = new PodSandboxStatsHandler(stats);
+    this.listPodSandboxStats = new ListPodSandboxStatsHandler(stats);
+    this.streamPodSandboxStats = new StreamPodSandboxStatsHandler(stats);
+    this.listPodSandboxMetrics = new ListPodSandboxMetricsHandler(stats);
+    this.streamPodSandboxMetrics = new StreamPodSandboxMetricsHandler(stats);
   }
 
   @Override
@@ -196,6 +249,21 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   }
 
   @Override
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
+    exec.respond(request, out);
+  }
+
+  @Override
+  public void attach(AttachRequest request, StreamObserver<AttachResponse> out) {
+    attach.respond(request, out);
+  }
+
+  @Override
+  public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> out) {
+    portForward.respond(request, out);
+  }
+
+  @Override
   public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
     streamContainers.respond(request, out);
   }
@@ -208,5 +276,57 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void streamPodSandboxes(StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
     streamPodSandboxes.respond(request, out);
+  }
+
+  // stats and metrics (issue 10)
+
+  @Override
+  public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
+    containerStats.respond(request, out);
+  }
+
+  @Override
+  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
+    listContainerStats.respond(request, out);
+  }
+
+  @Override
+  public void streamContainerStats(StreamContainerStatsRequest request,
+      StreamObserver<StreamContainerStatsResponse> out) {
+    streamContainerStats.respond(request, out);
+  }
+
+  @Override
+  public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> out) {
+    podSandboxStats.respond(request, out);
+  }
+
+  @Override
+  public void listPodSandboxStats(ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> out) {
+    listPodSandboxStats.respond(request, out);
+  }
+
+  @Override
+  public void streamPodSandboxStats(StreamPodSandboxStatsRequest request,
+      StreamObserver<StreamPodSandboxStatsResponse> out) {
+    streamPodSandboxStats.respond(request, out);
+  }
+
+  @Override
+  public void listMetricDescriptors(ListMetricDescriptorsRequest request,
+      StreamObserver<ListMetricDescriptorsResponse> out) {
+    listMetricDescriptors.respond(request, out);
+  }
+
+  @Override
+  public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
+      StreamObserver<ListPodSandboxMetricsResponse> out) {
+    listPodSandboxMetrics.respond(request, out);
+  }
+
+  @Override
+  public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
+      StreamObserver<StreamPodSandboxMetricsResponse> out) {
+    streamPodSandboxMetrics.respond(request, out);
   }
 }

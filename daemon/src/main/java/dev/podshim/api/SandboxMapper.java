@@ -67,7 +67,7 @@ final class SandboxMapper {
         .build();
   }
 
-  private static PodSandboxMetadata metadata(SandboxConfig.PodMetadata m) {
+  static PodSandboxMetadata metadata(SandboxConfig.PodMetadata m) {
     return PodSandboxMetadata.newBuilder()
         .setName(m.name())
         .setUid(m.uid())

@@ -11,19 +11,22 @@ import dev.podshim.network.PodNetwork;
 import dev.podshim.cri.v1.RuntimeFeatures;
 import dev.podshim.oci.RuntimeHandlers;
 import dev.podshim.store.StateFile;
+import dev.podshim.streaming.StreamUrls;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Status: RuntimeReady and NetworkReady conditions; verbose adds the daemon's config. */
+/** Status: RuntimeReady and NetworkReady conditions; verbose adds the daemon's config and where the streaming server listens. */
 final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse> {
   private final DaemonConfig config;
   private final PodNetwork network;
   private final RuntimeHandlers runtimes;
+  private final StreamUrls streams;
 
-  StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes) {
+  StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes, StreamUrls streams) {
     this.config = config;
     this.network = network;
     this.runtimes = runtimes;
+    this.streams = streams;
   }
 
   @Override
@@ -44,6 +47,7 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
       Map<String, Object> info = new LinkedHashMap<>();
       info.put("config", config);
       info.put("podCidr", network.podCidr());
+      info.put("streamingServer", streams.baseUrl());
       response.putInfo("config", StateFile.toJson(info));
     }
     return response.build();

@@ -51,6 +51,8 @@ public final class ContainerService {
   private final ContainerCreation creation;
   private final ConmonMonitor monitor;
   private final ExecSync execSync;
+  private final ContainerStreams streams;
+  private final ImageService images;
   private final AtomicLong oomKills = new AtomicLong();
 
   ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
@@ -59,8 +61,10 @@ public final class ContainerService {
     this.sandboxes = requireNonNull(sandboxes, "sandboxes");
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.monitor = new ConmonMonitor(watcher, this::recordExit);
-    this.creation = new ContainerCreation(store, requireNonNull(images, "images"), tools, monitor);
+    this.images = requireNonNull(images, "images");
+    this.creation = new ContainerCreation(store, images, tools, monitor);
     this.execSync = new ExecSync(timer);
+    this.streams = new ContainerStreams(tools.conmon(), monitor);
   }
 
   /** Wires the service to this machine: conmon from PATH, the node's capabilities and cgroups. */
@@ -345,6 +349,58 @@ public final class ContainerService {
     }
   }
 
+  /**
+   * Exec for the streaming server: starts {@code cmd} in the running container as ExecSync runs
+   * it (the container's process spec with the args swapped), under a conmon of its own, and
+   * returns once the process runs. With {@code options.tty()} the process gets a terminal (80x24
+   * until resized) and its stderr is merged into stdout. Output goes to {@code output} from the
+   * session's own thread, one call at a time; stdin is piped when asked for, and {@link
+   * ProcessStreams#closeStdin} gives the process end of file (on a terminal it only stops input).
+   * {@link ProcessStreams#awaitExit} returns the exit code (128 + signal when killed) after the
+   * last output. {@link ProcessStreams#close} before that kills the process and its process group.
+   * Blocks for the time conmon and the runtime take to start the process (tens of milliseconds).
+   *
+   * @throws CriException NOT_FOUND for an unknown container, FAILED_PRECONDITION when it is not
+   *     running, INVALID_ARGUMENT for an empty command or a NUL byte in it, INTERNAL when the
+   *     runtime cannot start it (no such executable, say) with the runtime's message
+   */
+  public ProcessStreams exec(String containerId, List<String> cmd, StreamOptions options, OutputSink output) {
+    requireNonNull(cmd, "cmd");
+    requireNonNull(options, "options");
+    requireNonNull(output, "output");
+    Container c = running(containerId, "exec in");
+    ExecSync.validate(cmd);
+    return streams.exec(c, runtimes.get(c.metadata().runtimeHandler()), cmd, options, output);
+  }
+
+  /**
+   * Attach for the streaming server: connects to the running container's stdio held by its conmon.
+   * Output from the moment of attaching on goes to {@code output} (from the session's thread);
+   * stdin reaches the container only when it was created with stdin, and is dropped otherwise.
+   * When the container has stdin_once, ending this session's stdin (or the session) closes the
+   * container's stdin for good, as conmon does without {@code --leave-stdin-open}. Resize applies
+   * to a container created with a tty. {@link ProcessStreams#awaitExit} returns the container's
+   * exit code once it has exited; {@link ProcessStreams#close} detaches and leaves it running,
+   * after which awaitExit throws IOException unless the container had already exited.
+   *
+   * @throws CriException NOT_FOUND for an unknown container, FAILED_PRECONDITION when it is not
+   *     running or its conmon does not answer
+   */
+  public ProcessStreams attach(String containerId, StreamOptions options, OutputSink output) {
+    requireNonNull(options, "options");
+    requireNonNull(output, "output");
+    return streams.attach(running(containerId, "attach to"), options, output);
+  }
+
+  private Container running(String idOrPrefix, String what) {
+    Container c = get(requireNonNull(idOrPrefix, "containerId"));
+    if (c.status().state() != ContainerStatus.State.RUNNING) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+          what + " container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
+    }
+    return c;
+  }
+
   /** Records an exit from conmon's files; runs once conmon is gone. */
   private void recordExit(Container c) {
     ContainerExits.Exit exit = ContainerExits.read(c.dir(), creation.memoryCgroup(c));
@@ -365,6 +421,14 @@ public final class ContainerService {
   /** conmon processes alive and watched, for metrics. */
   public int conmonsAlive() {
     return monitor.alive();
+  }
+
+  /**
+   * Walks the container's writable layer now (a stat per file: callers cache it); empty when the
+   * container has no snapshot.
+   */
+  public java.util.Optional<dev.podshim.image.ImageFilesystem.Usage> measureWritableLayer(String containerId) {
+    return images.filesystem().writableLayerUsage(containerId);
   }
 
   /** OOM kills seen since start-up, for metrics. */

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ExecSync: a command run to completion in a running container, as the container's own process
@@ -46,14 +47,7 @@ public final class ExecSync {
   public record Result(int exitCode, byte[] stdout, byte[] stderr) {}
 
   Result run(Container container, OciRuntime runtime, List<String> cmd, Duration timeout) {
-    if (cmd.isEmpty()) {
-      throw CriException.invalidArgument("cmd: is required");
-    }
-    for (int i = 0; i < cmd.size(); i++) {
-      if (cmd.get(i).indexOf('\0') >= 0) {
-        throw CriException.invalidArgument("cmd[" + i + "]: contains a NUL byte");
-      }
-    }
+    validate(cmd);
     String execId = UUID.randomUUID().toString();
     Path dir = container.dir().resolve("exec");
     Path processJson = dir.resolve(execId + ".json");
@@ -89,13 +83,39 @@ public final class ExecSync {
     }
   }
 
+  /** An exec's command: INVALID_ARGUMENT when empty or when an argument holds a NUL byte. */
+  static void validate(List<String> cmd) {
+    if (cmd.isEmpty()) {
+      throw CriException.invalidArgument("cmd: is required");
+    }
+    for (int i = 0; i < cmd.size(); i++) {
+      if (cmd.get(i).indexOf('\0') >= 0) {
+        throw CriException.invalidArgument("cmd[" + i + "]: contains a NUL byte");
+      }
+    }
+  }
+
   /** The container's own process spec with the command swapped in and no terminal. */
   private static ObjectNode process(Container container, List<String> cmd) throws IOException {
+    return process(container, cmd, false, null);
+  }
+
+  /**
+   * The container's own process spec (user, capabilities, seccomp, no_new_privileges, env, cwd)
+   * with the command swapped in; on a terminal of the client's size when it sent one before the
+   * start, else 80x24 until its first resize, so that a program asking at once does not see 0x0.
+   */
+  static ObjectNode process(Container container, List<String> cmd, boolean tty,
+      StreamOptions.@Nullable TerminalSize size) throws IOException {
     ObjectNode spec = (ObjectNode) JSON.readTree(container.bundle().resolve("config.json").toFile());
     ObjectNode process = ((ObjectNode) spec.path("process")).deepCopy();
     process.putPOJO("args", cmd);
-    process.put("terminal", false);
+    process.put("terminal", tty);
     process.remove("consoleSize");
+    if (tty) {
+      process.putObject("consoleSize").put("height", size == null ? 24 : size.height())
+          .put("width", size == null ? 80 : size.width());
+    }
     return process;
   }
 

@@ -14,6 +14,8 @@ import java.util.Optional;
  * blobs, metadata and container snapshots.
  */
 public final class ImageFilesystem {
+  /** Container ids name snapshots; nothing that could leave the snapshots directory. */
+  private static final java.util.regex.Pattern SNAPSHOT_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private final Path dir;
   private final Path mountinfo;
   private final DiskUsage.Known known;
@@ -43,6 +45,30 @@ public final class ImageFilesystem {
       return new Usage(System.currentTimeMillis() * 1_000_000L, mountpointOf(dir), used.bytes(), used.inodes());
     } catch (IOException e) {
       throw new UncheckedIOException("measure image store " + dir, e);
+    }
+  }
+
+  /**
+   * What the writable layer (overlay upper dir) of snapshot {@code key} holds, walked now; empty
+   * when there is no such snapshot. The mount point is the image store's, as ImageFsInfo reports it,
+   * so kubelet matches a container's layer to the filesystem it fills.
+   */
+  public Optional<Usage> writableLayerUsage(String key) {
+    if (!SNAPSHOT_KEY.matcher(key).matches()) {
+      return Optional.empty();
+    }
+    Path upper = dir.resolve("snapshots").resolve(key).resolve("upper");
+    try {
+      if (!Files.isDirectory(upper)) {
+        return Optional.empty();
+      }
+      DiskUsage used = DiskUsage.measure(upper);
+      return Optional.of(new Usage(System.currentTimeMillis() * 1_000_000L, mountpointOf(dir), used.bytes(),
+          used.inodes()));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty(); // released while we walked
+    } catch (IOException e) {
+      throw new UncheckedIOException("measure writable layer " + upper, e);
     }
   }
 

@@ -68,6 +68,17 @@ public final class Conmon {
     }
   }
 
+  /**
+   * Starts {@code spec}'s command in a running container under conmon's exec mode; see {@link
+   * ConmonExec}. The process waits for {@link ConmonExec#begin}.
+   */
+  public ConmonExec exec(ConmonExecSpec spec) {
+    // conmon's runtime child logs to the process's stderr before it execs the runtime: at debug
+    // level those lines would reach the client as the command's own output
+    String level = logLevel.equals("debug") || logLevel.equals("trace") ? "info" : logLevel;
+    return ConmonExec.launch(binary, level, spec);
+  }
+
   private List<String> argv(ConmonSpec spec) {
     List<String> argv = new ArrayList<>(List.of(
         binary.toString(),

@@ -41,6 +41,10 @@ final class Libc {
   static final int EOPNOTSUPP = 95;
   static final int EAFNOSUPPORT = 97;
   static final int ETIMEDOUT = 110;
+  static final int ENXIO = 6;
+  static final int EPIPE = 32;
+  static final int ECONNRESET = 104;
+  static final int ECONNREFUSED = 111;
 
   // Syscall numbers of calls older glibc (before 2.36) has no wrapper for. Since Linux 5.1
   // new syscalls get one number on every architecture.
@@ -125,6 +129,14 @@ final class Libc {
       errnoCapturing("sendto",
           FunctionDescriptor.of(
               JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle CONNECT =
+      errnoCapturing("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SHUTDOWN =
+      errnoCapturing("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle RECV =
+      errnoCapturing("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle SEND =
+      errnoCapturing("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle PIPE2 =
       errnoCapturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle KILL =
@@ -425,6 +437,38 @@ final class Libc {
       MemorySegment addr, int addrLen) {
     try {
       return (long) SENDTO.invokeExact(err, fd, buf, len, flags, addr, addrLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int connect(MemorySegment err, int fd, MemorySegment addr, int addrLen) {
+    try {
+      return (int) CONNECT.invokeExact(err, fd, addr, addrLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int shutdown(MemorySegment err, int fd, int how) {
+    try {
+      return (int) SHUTDOWN.invokeExact(err, fd, how);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long recv(MemorySegment err, int fd, MemorySegment buf, long len, int flags) {
+    try {
+      return (long) RECV.invokeExact(err, fd, buf, len, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long send(MemorySegment err, int fd, MemorySegment buf, long len, int flags) {
+    try {
+      return (long) SEND.invokeExact(err, fd, buf, len, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -15,6 +15,9 @@ import java.util.function.Predicate;
  * A pipe whose write end a child inherits (through {@link SpawnSpec#extraFds}) to report back
  * once it has done something, as conmon reports the container's pid on {@code _OCI_SYNCPIPE}.
  * Both ends are close-on-exec here; only the copy dup'ed into the child survives its exec.
+ *
+ * <p>It also works the other way round, as conmon's {@code _OCI_STARTPIPE}: the child inherits
+ * the read end ({@link #readFd}) and waits until we {@link #write}.
  */
 public final class SyncPipe implements AutoCloseable {
   private static final int O_CLOEXEC = 0x80000;
@@ -43,6 +46,43 @@ public final class SyncPipe implements AutoCloseable {
   /** The end to hand to the child. */
   public int writeFd() {
     return writeFd;
+  }
+
+  /** The end to hand to a child that waits for our {@link #write}. */
+  public int readFd() {
+    return readFd;
+  }
+
+  /** Closes our copy of the read end, once the child holds its own. */
+  public void closeRead() {
+    if (readFd >= 0) {
+      Libc.closeQuietly(readFd);
+      readFd = -1;
+    }
+  }
+
+  /**
+   * Writes {@code message} whole (it must fit the pipe's buffer, as a short go-ahead does). A
+   * reader that is gone is errno EPIPE.
+   */
+  public void write(String message) {
+    byte[] bytes = message.getBytes(UTF_8);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Libc.errnoSlot(arena);
+      MemorySegment buffer = arena.allocate(Math.max(1, bytes.length));
+      MemorySegment.copy(bytes, 0, buffer, JAVA_BYTE, 0, bytes.length);
+      long done = 0;
+      while (done < bytes.length) {
+        long n = Libc.write(err, writeFd, buffer.asSlice(done), bytes.length - done);
+        if (n < 0 && Libc.errno(err) == Libc.EINTR) {
+          continue;
+        }
+        if (n < 0) {
+          throw new OsException("write", "pipe", Libc.errno(err));
+        }
+        done += n;
+      }
+    }
   }
 
   /** Closes our copy of the write end, so that EOF comes when the child's copies are gone. */

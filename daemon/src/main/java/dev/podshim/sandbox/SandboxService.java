@@ -325,6 +325,19 @@ public final class SandboxService {
     store.observe(observer);
   }
 
+  /**
+   * PortForward: a connected TCP channel to 127.0.0.1:{@code port} in the pod's network namespace
+   * (the host's for a host-network pod), blocking, usable from any thread.
+   *
+   * @throws java.net.ConnectException when nothing listens on the port
+   * @throws CriException NOT_FOUND for an unknown sandbox, FAILED_PRECONDITION when it is not
+   *     ready, INVALID_ARGUMENT for a port outside 1-65535
+   */
+  public java.nio.channels.SocketChannel dialPort(String podSandboxId, int port) throws IOException {
+    PortDialer.checkPort(port);
+    return PortDialer.dial(get(requireNonNull(podSandboxId, "podSandboxId")), port);
+  }
+
   /** The pod's IPs from its CNI attachment, primary first; empty for host network. */
   public List<String> ips(Sandbox sandbox) {
     return networking.ips(sandbox.id());

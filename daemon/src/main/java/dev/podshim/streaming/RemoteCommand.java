@@ -113,14 +113,37 @@ final class RemoteCommand {
     resizes.add(STOP_RESIZES);
   }
 
+  /**
+   * A client on a terminal sends its size on the resize stream as soon as the stream is open; an
+   * exec waits this long for it, so that the new terminal starts at that size.
+   */
+  private static final long FIRST_SIZE_WAIT_MILLIS = 300;
+
+  /** The options, with the client's terminal size when it sends one in time (exec on a terminal). */
+  private StreamOptions startOptions() throws InterruptedException {
+    if (!options.tty() || !(session.target() instanceof StreamTarget.Exec)) {
+      return options;
+    }
+    ResizeDecoder.Size first = resizes.poll(FIRST_SIZE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    if (first == null || first == STOP_RESIZES) {
+      return options;
+    }
+    return options.withTerminalSize(new StreamOptions.TerminalSize(first.width(), first.height()));
+  }
+
   private void run(Wire wire) {
     ProcessStreams p;
     try {
+      StreamOptions start = startOptions();
       p = switch (session.target()) {
-        case StreamTarget.Exec e -> backend.exec(e.containerId(), e.cmd(), options, wire.sink());
+        case StreamTarget.Exec e -> backend.exec(e.containerId(), e.cmd(), start, wire.sink());
         case StreamTarget.Attach a -> backend.attach(a.containerId(), options, wire.sink());
         case StreamTarget.PortForward pf -> throw new IllegalStateException("not a command");
       };
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      wire.abort();
+      return;
     } catch (IOException | RuntimeException e) {
       LOG.atInfo().setCause(e).addKeyValue("kind", session.kind().tag()).log("streaming session could not start");
       session.outcome(Outcome.ERROR);

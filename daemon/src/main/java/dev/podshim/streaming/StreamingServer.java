@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * SPDY/3.1 or WebSocket, as it would to kubelet's own streaming server. Netty on epoll; every
  * blocking call into the backend runs on a virtual thread, never on the event loop.
  */
-public final class StreamingServer implements AutoCloseable {
+public final class StreamingServer implements StreamUrls, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingServer.class);
   /** kubelet's default: how long a client has to open the streams it asked for. */
   static final Duration STREAM_CREATION_TIMEOUT = Duration.ofSeconds(30);
@@ -128,7 +128,17 @@ public final class StreamingServer implements AutoCloseable {
     return port;
   }
 
+  @Override
+  public String baseUrl() {
+    return (config.tlsCert() != null ? "https" : "http") + "://" + host() + ":" + port;
+  }
+
+  private String host() {
+    return config.address().contains(":") ? "[" + config.address() + "]" : config.address();
+  }
+
   /** Stores an Exec request under a fresh token and returns the URL the client opens. */
+  @Override
   public String exec(ExecRequest request) {
     StreamOptions options = options("exec", request.getContainerId(), request.getStdin(), request.getStdout(),
         request.getStderr(), request.getTty());
@@ -139,6 +149,7 @@ public final class StreamingServer implements AutoCloseable {
   }
 
   /** Stores an Attach request under a fresh token and returns the URL the client opens. */
+  @Override
   public String attach(AttachRequest request) {
     StreamOptions options = options("attach", request.getContainerId(), request.getStdin(), request.getStdout(),
         request.getStderr(), request.getTty());
@@ -146,6 +157,7 @@ public final class StreamingServer implements AutoCloseable {
   }
 
   /** Stores a PortForward request under a fresh token and returns the URL the client opens. */
+  @Override
   public String portForward(PortForwardRequest request) {
     if (request.getPodSandboxId().isEmpty()) {
       throw CriException.invalidArgument("port forward: missing required pod_sandbox_id");
@@ -178,10 +190,7 @@ public final class StreamingServer implements AutoCloseable {
     if (server == null) {
       throw new CriException(CriException.Kind.UNAVAILABLE, "streaming server is not started");
     }
-    String token = tokens.put(target);
-    String host = config.address().contains(":") ? "[" + config.address() + "]" : config.address();
-    return (config.tlsCert() != null ? "https" : "http") + "://" + host + ":" + port + "/" + kind.tag() + "/"
-        + token;
+    return baseUrl() + "/" + kind.tag() + "/" + tokens.put(target);
   }
 
   /** Stops listening and ends every session: exec'ed commands are killed, attaches detach. */

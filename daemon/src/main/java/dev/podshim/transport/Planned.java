@@ -14,25 +14,11 @@ import java.util.Map;
 final class Planned implements ServerInterceptor {
   private static final String CHECKPOINT = "container checkpoint/restore is not implemented";
   private static final String POD_RESOURCES = "pod-level resource updates are not implemented yet";
-  private static final String STATS = "container and pod stats are not implemented yet";
-  private static final String STREAMING = "exec/attach/port-forward streaming is not implemented yet";
   private static final String IMAGES = "streaming image lists are not implemented yet (ListImages works)";
 
   static final Map<String, String> MISSING = Map.ofEntries(
       Map.entry("CheckpointContainer", CHECKPOINT),
       Map.entry("UpdatePodSandboxResources", POD_RESOURCES),
-      Map.entry("Exec", STREAMING),
-      Map.entry("Attach", STREAMING),
-      Map.entry("PortForward", STREAMING),
-      Map.entry("ContainerStats", STATS),
-      Map.entry("ListContainerStats", STATS),
-      Map.entry("StreamContainerStats", STATS),
-      Map.entry("PodSandboxStats", STATS),
-      Map.entry("ListPodSandboxStats", STATS),
-      Map.entry("StreamPodSandboxStats", STATS),
-      Map.entry("ListMetricDescriptors", STATS),
-      Map.entry("ListPodSandboxMetrics", STATS),
-      Map.entry("StreamPodSandboxMetrics", STATS),
       Map.entry("StreamImages", IMAGES));
 
   @Override

@@ -131,8 +131,10 @@ class EveryRpcHostileInputTest extends CriHarnessTest {
         .setType(method.getType()).setFullMethodName(method.getFullMethodName())
         .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
     CompletableFuture<Status> closed = new CompletableFuture<>();
+    // a stream of events stays open until the client leaves: its deadline ends it (DEADLINE_EXCEEDED)
+    long seconds = method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 1 : 20;
     ClientCall<byte[], byte[]> call = cri.runtime.getChannel().newCall(raw,
-        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+        CallOptions.DEFAULT.withDeadlineAfter(seconds, TimeUnit.SECONDS));
     call.start(new ClientCall.Listener<>() {
       @Override
       public void onMessage(byte[] message) {

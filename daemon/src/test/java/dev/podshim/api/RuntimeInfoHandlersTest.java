@@ -86,10 +86,15 @@ class RuntimeInfoHandlersTest extends CriHarnessTest {
         dev.podshim.cri.v1.ContainerStatusRequest.newBuilder().setContainerId("x").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+    // and so are the stats of one, now that stats exist
     assertThatThrownBy(() -> cri.runtime.containerStats(ContainerStatsRequest.newBuilder().setContainerId("x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+    assertThatThrownBy(() -> cri.runtime.checkpointContainer(
+        dev.podshim.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("x").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
-          assertThat(e.getStatus().getDescription()).contains("ContainerStats").contains("stats");
+          assertThat(e.getStatus().getDescription()).contains("CheckpointContainer").contains("checkpoint");
         });
   }
 

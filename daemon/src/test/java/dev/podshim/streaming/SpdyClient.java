@@ -62,10 +62,12 @@ final class SpdyClient extends ChannelInboundHandlerAdapter {
   private final AtomicInteger nextId = new AtomicInteger(1);
   final CompletableFuture<Void> closed = new CompletableFuture<>();
   final String protocol;
+  private final boolean strictReplies;
   Channel channel;
 
-  SpdyClient(String protocol) {
+  SpdyClient(String protocol, boolean strictReplies) {
     this.protocol = protocol;
+    this.strictReplies = strictReplies;
   }
 
   @Override
@@ -104,7 +106,7 @@ final class SpdyClient extends ChannelInboundHandlerAdapter {
       switch (msg) {
         case SpdySynReplyFrame reply -> {
           Stream s = streams.get(reply.streamId());
-          if (s != null && reply.headers().isEmpty()) {
+          if (s != null && strictReplies && reply.headers().isEmpty()) {
             // spdystream's framer fails on a SYN_REPLY whose header block is empty
             s.replied.completeExceptionally(new IllegalStateException("SYN_REPLY without headers"));
             ctx.close();

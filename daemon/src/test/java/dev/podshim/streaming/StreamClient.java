@@ -59,19 +59,31 @@ public final class StreamClient implements AutoCloseable {
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final @Nullable SslContext tls;
+  private final boolean strictReplies;
 
   /** A client for http:// URLs (and https:// ones trusting any certificate). */
   public StreamClient() {
-    this.tls = null;
+    this(null, true);
   }
 
-  private StreamClient(SslContext tls) {
+  private StreamClient(@Nullable SslContext tls, boolean strictReplies) {
     this.tls = tls;
+    this.strictReplies = strictReplies;
+  }
+
+  /**
+   * A client for other runtimes' streaming servers (kubelet's library, as in containerd), which
+   * answer a stream with an empty header block in the encoding Go's SPDY reader expects. The default
+   * client refuses any reply without headers, since the form Netty writes for one is what Go cannot
+   * read, and podshim's replies must never take it.
+   */
+  public static StreamClient forOtherServers() {
+    return new StreamClient(null, false);
   }
 
   /** A client for https:// URLs that trusts the PEM certificate {@code cert}. */
   public static StreamClient trusting(Path cert) throws IOException {
-    return new StreamClient(SslContextBuilder.forClient().trustManager(cert.toFile()).build());
+    return new StreamClient(SslContextBuilder.forClient().trustManager(cert.toFile()).build(), true);
   }
 
   /** Runs a command over SPDY (v4 preferred): sends the stdin chunks, ends stdin, waits for the end. */
@@ -289,7 +301,7 @@ public final class StreamClient implements AutoCloseable {
               ctx.close();
               return;
             }
-            SpdyClient client = new SpdyClient(response.headers().get("X-Stream-Protocol-Version", ""));
+            SpdyClient client = new SpdyClient(response.headers().get("X-Stream-Protocol-Version", ""), strictReplies);
             ChannelPipeline pipeline = ctx.pipeline();
             pipeline.addAfter("http", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
             pipeline.addAfter("spdy", "spdy-client", client);

@@ -47,6 +47,8 @@ public final class CriHarness implements AutoCloseable {
   /** For server streams a test reads while it makes changes (GetContainerEvents). */
   public final RuntimeServiceGrpc.RuntimeServiceStub runtimeAsync;
   public final dev.podshim.api.ContainerEvents events;
+  /** The real streaming server, on a free loopback port, that Exec, Attach and PortForward URLs point at. */
+  public final dev.podshim.streaming.StreamingServer streaming;
   public final ImageServiceGrpc.ImageServiceBlockingStub images;
   public final TestNetwork testNetwork;
   public final PodNetwork network;
@@ -74,8 +76,11 @@ public final class CriHarness implements AutoCloseable {
     new dev.podshim.metrics.ContainerMetrics(containers).bindTo(registry);
     this.pods = new PodLifecycle(sandboxes, containers);
     this.events = dev.podshim.api.ContainerEvents.watching(sandboxes, containers, registry);
+    this.streaming = new dev.podshim.streaming.StreamingServer(config.streaming(),
+        new dev.podshim.streaming.NodeBackend(containers, sandboxes), registry);
+    streaming.start();
     List<BindableService> services = List.of(
-        new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, events, registry),
+        new RuntimeServiceImpl("test", config, network, sandboxes, containers, pods, runtimes, events, streaming, registry),
         new ImageServiceImpl(imageService));
     String name = "cri-" + UUID.randomUUID();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor());
@@ -104,6 +109,7 @@ public final class CriHarness implements AutoCloseable {
     containers.list(dev.podshim.container.ContainerFilter.all()).forEach(c -> containers.remove(c.id()));
     sandboxes.list(SandboxFilter.all()).forEach(s -> sandboxes.remove(s.id()));
     events.close();
+    streaming.close();
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     watcher.close();
