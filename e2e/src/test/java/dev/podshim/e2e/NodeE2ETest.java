@@ -5,21 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ExecRequest;
+import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ImageStatusRequest;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PodSandboxState;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
+import dev.podshim.cri.v1.PortForwardRequest;
 import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
+import dev.podshim.container.StreamOptions;
 import dev.podshim.image.ImageTestRegistry;
+import dev.podshim.streaming.ExecResult;
+import dev.podshim.streaming.ForwardedConnection;
+import dev.podshim.streaming.PortForwardSession;
+import dev.podshim.streaming.StreamClient;
 import dev.podshim.testing.Containers;
 import dev.podshim.testing.Pods;
 import dev.podshim.testing.TestNetwork;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One node's day, in order, as kubelet drives it: pull an image through the node's registry mirror,
- * run a pod of two containers that talk over the pod's localhost, read their logs, check that the
- * metrics agree with what runs, restart the daemon with the pod running, and tear the pod down.
+ * run a pod of two containers that talk over the pod's localhost, read their logs, exec into one
+ * and port-forward to it (kubectl exec and port-forward's streams), check that the metrics agree
+ * with what runs, restart the daemon with the pod running, and tear the pod down.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -128,6 +138,31 @@ class NodeE2ETest {
 
   @Test
   @Order(3)
+  void execAndPortForwardReachTheServerContainer() throws Exception {
+    var sync = daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(serverId)
+        .addAllCmd(List.of("cat", "/tmp/www/index.html")).setTimeout(10).build());
+    assertThat(sync.getExitCode()).isZero();
+    assertThat(sync.getStdout().toStringUtf8()).isEqualTo("hello-over-localhost\n");
+    try (StreamClient client = new StreamClient()) {
+      // kubectl exec: the URL the Exec RPC answers, streamed over SPDY
+      String execUrl = daemon.runtime.exec(ExecRequest.newBuilder().setContainerId(serverId)
+          .addAllCmd(List.of("sh", "-c", "cat /tmp/www/index.html; exit 7")).setStdout(true).setStderr(true).build()).getUrl();
+      ExecResult exec = client.spdyExec(execUrl, new StreamOptions(false, true, true, false));
+      assertThat(exec.stdoutText()).isEqualTo("hello-over-localhost\n");
+      assertThat(exec.status()).contains("7");
+      // kubectl port-forward: HTTP to the server's port through the pod's network namespace
+      String pfUrl = daemon.runtime.portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build()).getUrl();
+      try (PortForwardSession session = client.spdyPortForward(pfUrl)) {
+        ForwardedConnection http = session.openConnection(8080);
+        http.write("GET /index.html HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        http.data().awaitText("hello-over-localhost", Duration.ofSeconds(20));
+        http.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
   void theMetricsAgreeWithWhatRuns() throws Exception {
     String m = daemon.metrics();
     assertThat(daemon.sample(m, "podshim_sandboxes{state=\"ready\"}")).isEqualTo(1.0);
@@ -140,7 +175,7 @@ class NodeE2ETest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void thePodKeepsRunningThroughADaemonRestartAndIsRecovered() throws Exception {
     assertThat(daemon.stop()).as(daemon.log()).isIn(0, 143);
     assertThat(ProcessHandle.of(pausePid)).as("pause while podshimd is down").isPresent();
@@ -166,7 +201,7 @@ class NodeE2ETest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void stoppingThePodEndsItsProcesses() throws Exception {
     daemon.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
     daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
