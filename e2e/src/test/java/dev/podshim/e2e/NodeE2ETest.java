@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * One node's day, in order, as kubelet drives it: pull an image through the node's registry mirror,
  * run a pod of two containers that talk over the pod's localhost, read their logs, exec into one
  * and port-forward to it (kubectl exec and port-forward's streams), check that the metrics agree
- * with what runs, restart the daemon with the pod running, and tear the pod down.
+ * with what runs, restart the daemon (SIGTERM, then kill -9) with the pod running, and tear the pod
+ * down.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -202,6 +203,21 @@ class NodeE2ETest {
 
   @Test
   @Order(6)
+  void thePodSurvivesAKill9OfTheDaemon() throws Exception {
+    daemon.kill9();
+    assertThat(ProcessHandle.of(pausePid)).isPresent();
+    assertThat(ProcessHandle.of(serverPid)).isPresent();
+    daemon.start();
+    assertThat(daemon.runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList())
+        .singleElement().satisfies(s -> assertThat(s.getState()).isEqualTo(PodSandboxState.SANDBOX_READY));
+    assertThat(Containers.status(daemon.runtime, serverId).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    String m = daemon.metrics();
+    assertThat(daemon.sample(m, "podshim_pause_processes")).isEqualTo(1.0);
+    assertThat(daemon.sample(m, "podshim_conmon_processes")).isEqualTo(daemon.sample(m, "podshim_conmon_expected"));
+  }
+
+  @Test
+  @Order(7)
   void stoppingThePodEndsItsProcesses() throws Exception {
     daemon.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
     daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());

@@ -149,6 +149,12 @@ final class Podshimd implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** kill -9: the daemon gets no chance to clean up, as after an OOM kill or a node hiccup. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    closeClient();
+  }
+
   String metrics() throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
