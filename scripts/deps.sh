@@ -2,7 +2,10 @@
 # Installs the Debian packages podshim needs that are missing. usage: deps.sh run|test
 set -euo pipefail
 run_pkgs="runc conmon crun containernetworking-plugins iproute2 iptables util-linux gcc libc6-dev"
-test_pkgs="$run_pkgs docker-registry skopeo umoci busybox-static python3 curl"
+# systemd: systemd-analyze verify of the unit; prometheus: promtool for the chart's alert rules
+# (on a host that runs systemd, Debian enables and starts its Prometheus server too:
+# `systemctl disable --now prometheus` if you want only promtool)
+test_pkgs="$run_pkgs docker-registry skopeo umoci busybox-static python3 curl systemd prometheus"
 case "${1:-run}" in
   run) want=$run_pkgs ;;
   test) want=$test_pkgs ;;

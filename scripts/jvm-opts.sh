@@ -10,7 +10,8 @@
 # BENCHMARKS.md, "Daemon memory under bursts", has the figures.
 # MetaspaceSize above what the daemon loads (~35 MB), and SweeperThreshold 50 % of the code cache: below
 # them, class loading and C1 compiling trigger GCs mid-RPC (full GCs of 15-35 ms under serial).
-# systemd/podshim.service repeats these flags (a test keeps the two equal).
+# The one place of these flags: scripts/run.sh sources this file, and the Debian package installs it
+# as /usr/lib/podshim/jvm-opts.sh for its /usr/bin/podshimd launcher, which the unit runs.
 PODSHIM_JVM_OPTS=${PODSHIM_JVM_OPTS:-"-XX:+UseG1GC -XX:GCTimeRatio=4 -XX:-G1UseAdaptiveIHOP \
 -XX:InitiatingHeapOccupancyPercent=75 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 \
 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms16m -Xmx128m -XX:MetaspaceSize=64m \

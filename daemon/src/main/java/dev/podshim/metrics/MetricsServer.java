@@ -101,7 +101,9 @@ public final class MetricsServer {
   }
 
   public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(LatencyHistograms.filter());
+    return registry;
   }
 
   public void start() {

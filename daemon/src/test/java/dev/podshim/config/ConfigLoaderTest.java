@@ -99,18 +99,6 @@ class ConfigLoaderTest {
     assertThat(loader().load(List.of("--config", shipped.toString()))).isEqualTo(DaemonConfig.defaults());
   }
 
-  @Test
-  void theSystemdUnitRunsTheJvmWithTheFlagsOfScriptsJvmOpts() throws Exception {
-    Path project = Path.of(System.getProperty("user.dir")).getParent();
-    String script = Files.readString(project.resolve("scripts/jvm-opts.sh"));
-    String scriptFlags = script.replaceAll("(?s).*PODSHIM_JVM_OPTS:-\"(.*?)\"}.*", "$1").replace("\\\n", " ");
-    String execStart = Files.readAllLines(project.resolve("systemd/podshim.service")).stream()
-        .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
-    String unitFlags = execStart.replaceAll("ExecStart=\\S+/java (.*) -jar .*", "$1");
-
-    assertThat(unitFlags.split("\\s+")).containsExactly(scriptFlags.strip().split("\\s+"));
-  }
-
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "colour = \"blue\"|unknown config key \"colour\"",
