@@ -47,7 +47,8 @@ public final class Conmon {
     try (SyncPipe sync = SyncPipe.open()) {
       Spawn.Result parent;
       try {
-        parent = Spawn.run(new SpawnSpec(argv(spec), env(), List.of(sync.writeFd()), PARENT_TIMEOUT));
+        // in the container's directory: on an OOM kill conmon also writes "oom" to its working directory
+        parent = Spawn.run(new SpawnSpec(argv(spec), env(), List.of(sync.writeFd()), PARENT_TIMEOUT).in(spec.dir()));
       } catch (OsException e) {
         throw new OciException("conmon: " + e.getMessage(), false);
       }

@@ -80,8 +80,9 @@ public final class ConmonExec implements AutoCloseable {
       start.write("0");
       Spawn.Result parent;
       try {
+        // in the session's directory: on an OOM kill conmon also writes "oom" to its working directory
         parent = Spawn.run(new SpawnSpec(argv(binary, logLevel, spec), env(),
-            List.of(sync.writeFd(), start.readFd(), attach.writeFd()), PARENT_TIMEOUT));
+            List.of(sync.writeFd(), start.readFd(), attach.writeFd()), PARENT_TIMEOUT).in(spec.dir()));
       } catch (OsException e) {
         throw new OciException("conmon: " + e.getMessage(), false);
       }

@@ -154,6 +154,9 @@ final class Libc {
   private static final MethodHandle SPAWN_FILE_ACTIONS_ADDDUP2 =
       plain("posix_spawn_file_actions_adddup2",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  // glibc 2.29+
+  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDCHDIR =
+      plain("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   // glibc 2.34+; without it the child inherits the JVM's fds that lack O_CLOEXEC.
   private static final @Nullable MethodHandle SPAWN_FILE_ACTIONS_ADDCLOSEFROM =
       LINKER.defaultLookup().find("posix_spawn_file_actions_addclosefrom_np")
@@ -528,6 +531,14 @@ final class Libc {
   static int posixSpawnFileActionsAdddup2(MemorySegment actions, int fd, int newFd) {
     try {
       return (int) SPAWN_FILE_ACTIONS_ADDDUP2.invokeExact(actions, fd, newFd);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int posixSpawnFileActionsAddchdir(MemorySegment actions, MemorySegment dir) {
+    try {
+      return (int) SPAWN_FILE_ACTIONS_ADDCHDIR.invokeExact(actions, dir);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -120,7 +120,7 @@ public final class Spawn {
         throw e;
       }
       try {
-        int pid = spawn(arena, path, argv, spec.env(), spec.extraFds(), out.writeFd, errs.writeFd);
+        int pid = spawn(arena, path, argv, spec.env(), spec.extraFds(), spec.workDir(), out.writeFd, errs.writeFd);
         // Only the child may hold the write ends, or EOF never comes.
         out.closeWrite();
         errs.closeWrite();
@@ -133,7 +133,7 @@ public final class Spawn {
   }
 
   private static int spawn(Arena arena, String path, List<String> argv, List<String> env, List<Integer> extraFds,
-      int stdout, int stderr) {
+      java.nio.file.@Nullable Path workDir, int stdout, int stderr) {
     MemorySegment argvSegment = nullTerminated(arena, argv);
     MemorySegment envp = nullTerminated(arena, env);
     MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
@@ -151,6 +151,10 @@ public final class Spawn {
         // dup2 clears close-on-exec on the copy: exactly these reach the program
         check(Libc.posixSpawnFileActionsAdddup2(actions, extraFds.get(i), 3 + i),
             "posix_spawn_file_actions_adddup2", path);
+      }
+      if (workDir != null) {
+        check(Libc.posixSpawnFileActionsAddchdir(actions, arena.allocateFrom(workDir.toString())),
+            "posix_spawn_file_actions_addchdir_np", path);
       }
       if (Libc.hasPosixSpawnFileActionsAddclosefrom()) {
         // Java opens many fds without O_CLOEXEC; ProcessBuilder closes them in the child too.

@@ -148,11 +148,15 @@ class ContainerSecurityTest extends ContainerHarnessTest {
 
   @Test
   void oomKilledWithASmallMemoryLimit() throws Exception {
+    // conmon writes "oom" to its working directory too: that must be the container's, not the daemon's
+    java.nio.file.Path stray = java.nio.file.Path.of("oom").toAbsolutePath();
+    java.nio.file.Files.deleteIfExists(stray);
     ContainerConfig.Builder c = Containers.config("hog", busybox, "sh", "-c", "x=a; while true; do x=$x$x; done");
     c.getLinuxBuilder().getResourcesBuilder().setMemoryLimitInBytes(16 << 20);
     String id = run(c);
     var status = Containers.awaitState(cri.runtime, id, ContainerState.CONTAINER_EXITED, Duration.ofSeconds(30));
     assertThat(status.getReason()).isEqualTo("OOMKilled");
     assertThat(status.getExitCode()).isEqualTo(137);
+    assertThat(stray).as("a file conmon wrote outside the state root").doesNotExist();
   }
 }

@@ -35,6 +35,12 @@ class SpawnTest {
   @TempDir Path dir;
 
   @Test
+  void startsInTheDirectoryItIsGiven(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Spawn.Result result = Spawn.run(new SpawnSpec(List.of(SH, "-c", "pwd"), List.of(), List.of(), TIMEOUT).in(dir));
+    assertThat(result.stdout().strip()).isEqualTo(dir.toString());
+  }
+
+  @Test
   void capturesStdoutStderrAndTheExitCode() {
     Spawn.Result result = Spawn.run(List.of(SH, "-c", "echo out; echo err >&2; exit 7"), TIMEOUT);
 
