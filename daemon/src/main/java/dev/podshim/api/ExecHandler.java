@@ -1,6 +1,7 @@
 package dev.podshim.api;
 
 import dev.podshim.container.ContainerService;
+import dev.podshim.container.ExecSync;
 import dev.podshim.cri.v1.ExecRequest;
 import dev.podshim.cri.v1.ExecResponse;
 import dev.podshim.store.Container;
@@ -19,7 +20,7 @@ final class ExecHandler implements UnaryHandler<ExecRequest, ExecResponse> {
   @Override
   public ExecResponse handle(ExecRequest request) {
     Ids.require("container_id", request.getContainerId());
-    StreamRequests.requireCommand(request.getCmdList());
+    ExecSync.validate(request.getCmdList());
     Container c = StreamRequests.running(containers, request.getContainerId(), "exec in");
     return ExecResponse.newBuilder().setUrl(urls.exec(request.toBuilder().setContainerId(c.id()).build())).build();
   }

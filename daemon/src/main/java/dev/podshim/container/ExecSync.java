@@ -84,7 +84,7 @@ public final class ExecSync {
   }
 
   /** An exec's command: INVALID_ARGUMENT when empty or when an argument holds a NUL byte. */
-  static void validate(List<String> cmd) {
+  public static void validate(List<String> cmd) {
     if (cmd.isEmpty()) {
       throw CriException.invalidArgument("cmd: is required");
     }

@@ -1,31 +1,20 @@
 package dev.podshim.bench;
 
-import dev.podshim.cri.v1.ImageServiceGrpc;
-import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListContainerStatsRequest;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
 import dev.podshim.cri.v1.ListPodSandboxStatsRequest;
 import dev.podshim.cri.v1.PodSandboxConfig;
-import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
 import dev.podshim.testing.Containers;
 import dev.podshim.testing.Pods;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +51,7 @@ class StatsPollingBenchmark {
   private static final class Target implements AutoCloseable {
     final String name;
     final String processPattern;
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    final ManagedChannel channel;
+    final CriEndpoint endpoint;
     final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
     final List<String> pods = new ArrayList<>();
     final List<Long> listContainerStats = new ArrayList<>();
@@ -73,11 +61,9 @@ class StatsPollingBenchmark {
     Target(String name, String socket, String processPattern) {
       this.name = name;
       this.processPattern = processPattern;
-      channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket)).eventLoopGroup(group)
-          .channelType(EpollDomainSocketChannel.class).usePlaintext().maxInboundMessageSize(64 << 20).build();
-      runtime = RuntimeServiceGrpc.newBlockingStub(channel);
-      ImageServiceGrpc.newBlockingStub(channel).pullImage(PullImageRequest.newBuilder()
-          .setImage(ImageSpec.newBuilder().setImage(IMAGE)).build());
+      endpoint = new CriEndpoint(name, socket);
+      runtime = endpoint.runtime;
+      endpoint.pull(IMAGE);
     }
 
     void createPods() {
@@ -100,19 +86,14 @@ class StatsPollingBenchmark {
         runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
         runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       }
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      group.shutdownGracefully();
+      endpoint.close();
     }
   }
 
   @Test
   void measure() throws Exception {
-    Map<String, String[]> endpoints = new LinkedHashMap<>();
-    for (String entry : System.getProperty("bench.endpoints",
-        "podshim=/run/podshim-ct/podshim.sock=podshimd.jar --config /tmp/ct").split(",")) {
-      String[] parts = entry.split("=", 3);
-      endpoints.put(parts[0], new String[] {parts[1], parts[2]});
-    }
+    Map<String, String[]> endpoints =
+        CriEndpoint.fromProperty("podshim=/run/podshim-ct/podshim.sock=podshimd.jar --config /tmp/ct");
     List<Target> targets = new ArrayList<>();
     try {
       for (var e : endpoints.entrySet()) {

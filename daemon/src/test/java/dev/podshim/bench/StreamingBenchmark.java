@@ -3,9 +3,6 @@ package dev.podshim.bench;
 import dev.podshim.container.StreamOptions;
 import dev.podshim.cri.v1.ExecRequest;
 import dev.podshim.cri.v1.ExecSyncRequest;
-import dev.podshim.cri.v1.ImageServiceGrpc;
-import dev.podshim.cri.v1.ImageSpec;
-import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
 import dev.podshim.cri.v1.StartContainerRequest;
@@ -15,20 +12,11 @@ import dev.podshim.streaming.RemoteSession;
 import dev.podshim.streaming.StreamClient;
 import dev.podshim.testing.Containers;
 import dev.podshim.testing.Pods;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -58,8 +46,7 @@ class StreamingBenchmark {
   /** One runtime under test: its client, its pod and its container. */
   private static final class Target implements AutoCloseable {
     final String name;
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    final ManagedChannel channel;
+    final CriEndpoint endpoint;
     final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
     final String podId;
     final String containerId;
@@ -69,11 +56,9 @@ class StreamingBenchmark {
 
     Target(String name, String socket) {
       this.name = name;
-      channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket)).eventLoopGroup(group)
-          .channelType(EpollDomainSocketChannel.class).usePlaintext().maxInboundMessageSize(32 << 20).build();
-      runtime = RuntimeServiceGrpc.newBlockingStub(channel);
-      ImageServiceGrpc.newBlockingStub(channel).pullImage(PullImageRequest.newBuilder()
-          .setImage(ImageSpec.newBuilder().setImage(IMAGE)).build());
+      endpoint = new CriEndpoint(name, socket);
+      runtime = endpoint.runtime;
+      endpoint.pull(IMAGE);
       // a pod network (the runtime's CNI): containerd 1.6 sets a hostname on host-network pods, which runc refuses
       var pod = Pods.config("stream-bench-" + name).setLogDirectory("/tmp/stream-bench-logs/" + name);
       podId = runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
@@ -86,22 +71,17 @@ class StreamingBenchmark {
     public void close() throws InterruptedException {
       runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      group.shutdownGracefully();
+      endpoint.close();
     }
   }
 
   @Test
   void measure() throws Exception {
-    Map<String, String> endpoints = new LinkedHashMap<>();
-    for (String entry : System.getProperty("bench.endpoints", "podshim=/run/podshim-ct/podshim.sock").split(",")) {
-      String[] kv = entry.split("=", 2);
-      endpoints.put(kv[0], kv[1].replaceFirst("^unix://", ""));
-    }
+    Map<String, String[]> endpoints = CriEndpoint.fromProperty("podshim=/run/podshim-ct/podshim.sock");
     List<Target> runtimes = new ArrayList<>();
     try (StreamClient client = StreamClient.forOtherServers()) {
       for (var e : endpoints.entrySet()) {
-        runtimes.add(new Target(e.getKey(), e.getValue()));
+        runtimes.add(new Target(e.getKey(), e.getValue()[0]));
       }
       for (Target r : runtimes) { // warm-up
         for (int i = 0; i < 5; i++) {
