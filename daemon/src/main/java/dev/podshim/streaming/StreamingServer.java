@@ -20,6 +20,8 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
@@ -51,6 +53,12 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
   static final String HTTP_CODEC = "http";
   static final String HTTP_AGGREGATOR = "http-aggregator";
   static final AttributeKey<Session> SESSION = AttributeKey.valueOf("podshim.streaming.session");
+  /**
+   * kubelet's default stream idle timeout: a connection with no byte in either direction for this
+   * long is closed (an exec'd command is then killed, an attach detaches), so a forgotten session
+   * does not hold its slot forever.
+   */
+  static final Duration IDLE_TIMEOUT = Duration.ofHours(4);
   /** Requests are one GET with a few headers; anything bigger is not a streaming client. */
   private static final int MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -60,16 +68,18 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ChannelGroup channels = new DefaultChannelGroup("streaming", GlobalEventExecutor.INSTANCE);
+  private final Duration idleTimeout;
   private volatile @Nullable Channel server;
   private volatile int port;
 
   public StreamingServer(StreamingConfig config, StreamingBackend backend, MeterRegistry registry) {
-    this(config, backend, registry, TokenCache.DEFAULT_CAPACITY, STREAM_CREATION_TIMEOUT);
+    this(config, backend, registry, TokenCache.DEFAULT_CAPACITY, STREAM_CREATION_TIMEOUT, IDLE_TIMEOUT);
   }
 
   StreamingServer(StreamingConfig config, StreamingBackend backend, MeterRegistry registry, int tokenCapacity,
-      Duration creationTimeout) {
+      Duration creationTimeout, Duration idleTimeout) {
     this.config = requireNonNull(config, "config");
+    this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
     requireNonNull(backend, "backend");
     requireNonNull(registry, "registry");
     if (config.maxSessions() < 1) {
@@ -84,6 +94,22 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
     this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
   }
+
+  /** Closes a connection idle for {@link #idleTimeout}: the session ends as if the client had left. */
+  @io.netty.channel.ChannelHandler.Sharable
+  private static final class IdleClose extends io.netty.channel.ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object event) {
+      if (event instanceof IdleStateEvent) {
+        LOG.atInfo().log("streaming connection idle for its timeout; closing it");
+        ctx.close();
+      } else {
+        ctx.fireUserEventTriggered(event);
+      }
+    }
+  }
+
+  private static final IdleClose IDLE_CLOSE = new IdleClose();
 
   /** Binds {@code address:port} (a free port for 0), with TLS when the config has a certificate. */
   public void start() throws IOException {
@@ -100,6 +126,8 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             channels.add(ch);
+            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("idle-close", IDLE_CLOSE);
             if (ssl != null) {
               ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
             }

@@ -200,6 +200,21 @@ class RemoteCommandTest {
   }
 
   @Test
+  void anIdleConnectionIsClosedAtItsTimeoutAndItsProcessClosed() throws Exception {
+    try (StreamingFixture idle = new StreamingFixture(
+        new dev.podshim.config.StreamingConfig("127.0.0.1", 0, null, null, 8, java.time.Duration.ofMinutes(1)), null,
+        100, java.time.Duration.ofMillis(800))) {
+      StreamOptions out = options(false, true, false, false);
+      RemoteSession s = idle.client.spdy(idle.exec(out, "sleep", "600"), out, StreamClient.SPDY_REMOTE_COMMAND);
+      eventually("process started", () -> idle.backend.started.size() == 1);
+      ProcessBackend.Streamed p = idle.backend.last();
+      eventually("process closed by the idle timeout", () -> p.closed);
+      eventually("connection closed", s::closed);
+      eventually("slot freed", () -> idle.active("exec") == 0);
+    }
+  }
+
+  @Test
   void attachStreamsTheContainersProcessAndEndsSuccessfully() throws Exception {
     f.backend.attachCommand = List.of("sh", "-c", "cat; exit 7");
     ExecResult r = f.client.wsExec(f.attach(ALL), "v5.channel.k8s.io", ALL, "attached\n".getBytes(UTF_8));

@@ -24,7 +24,12 @@ final class StreamingFixture implements AutoCloseable {
   }
 
   StreamingFixture(StreamingConfig config, Path trustedCert, int tokenCapacity) throws IOException {
-    server = new StreamingServer(config, backend, registry, tokenCapacity, Duration.ofSeconds(2));
+    this(config, trustedCert, tokenCapacity, StreamingServer.IDLE_TIMEOUT);
+  }
+
+  StreamingFixture(StreamingConfig config, Path trustedCert, int tokenCapacity, Duration idleTimeout)
+      throws IOException {
+    server = new StreamingServer(config, backend, registry, tokenCapacity, Duration.ofSeconds(2), idleTimeout);
     server.start();
     client = trustedCert == null ? new StreamClient() : StreamClient.trusting(trustedCert);
   }
