@@ -39,8 +39,8 @@ final class ContainerStatusHandler implements UnaryHandler<ContainerStatusReques
     info.put("bundle", c.bundle().toString());
     info.put("config", c.metadata().config());
     try {
-      info.put("runtimeSpec", new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(Files.readAllBytes(c.bundle().resolve("config.json"))));
+      // the one file a status reads, and only when verbose: the spec is large and not kept in memory
+      info.put("runtimeSpec", StateFile.parseJson(Files.readAllBytes(c.bundle().resolve("config.json"))));
     } catch (IOException e) {
       info.put("runtimeSpecError", e.getMessage());
     }

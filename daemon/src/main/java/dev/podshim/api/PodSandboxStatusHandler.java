@@ -7,7 +7,6 @@ import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxStatus;
 import dev.podshim.store.StateFile;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,11 +42,15 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     if (status.exitedAtNanos() != 0) {
       info.put("pauseExitCode", status.exitCode());
     }
+    // the pins RunPodSandbox made, from the config rather than a stat of each file per call: a
+    // created sandbox holds them until it is removed
     Map<String, String> namespaces = new LinkedHashMap<>();
-    for (Namespace ns : Namespace.values()) {
-      var pin = sandbox.nsDir().resolve(ns.procName());
-      if (Files.exists(pin)) {
-        namespaces.put(ns.procName(), pin.toString());
+    if (status.created()) {
+      var pinned = SandboxService.namespacesOf(sandbox.metadata().config());
+      for (Namespace ns : Namespace.values()) {
+        if (pinned.contains(ns)) {
+          namespaces.put(ns.procName(), sandbox.nsDir().resolve(ns.procName()).toString());
+        }
       }
     }
     info.put("namespaces", namespaces);

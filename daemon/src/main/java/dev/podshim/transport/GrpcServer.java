@@ -46,7 +46,8 @@ public final class GrpcServer {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(executor)
+        .directExecutor()
+        .callExecutor(new InlineReads(executor))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     configure(builder, services, gate, registry);
     builder.addService(health.getHealthService());
