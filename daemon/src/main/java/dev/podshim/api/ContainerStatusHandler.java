@@ -13,9 +13,11 @@ import java.util.Map;
 /** ContainerStatus; verbose adds pid, bundle, the OCI spec, sandbox id and runtime handler, as crictl inspect shows. */
 final class ContainerStatusHandler implements UnaryHandler<ContainerStatusRequest, ContainerStatusResponse> {
   private final ContainerService containers;
+  private final ReadViews views;
 
-  ContainerStatusHandler(ContainerService containers) {
+  ContainerStatusHandler(ContainerService containers, ReadViews views) {
     this.containers = containers;
+    this.views = views;
   }
 
   @Override
@@ -23,7 +25,7 @@ final class ContainerStatusHandler implements UnaryHandler<ContainerStatusReques
     Ids.require("container_id", request.getContainerId());
     Container c = containers.get(request.getContainerId());
     ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
-        .setStatus(ContainerMapper.toStatus(c));
+        .setStatus(views.status(c));
     if (request.getVerbose()) {
       response.putInfo("info", StateFile.toJson(verboseInfo(c)));
     }

@@ -13,9 +13,11 @@ import java.util.Map;
 /** PodSandboxStatus; verbose adds pid, namespace paths and the config, as crictl inspectp shows. */
 final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequest, PodSandboxStatusResponse> {
   private final SandboxService sandboxes;
+  private final ReadViews views;
 
-  PodSandboxStatusHandler(SandboxService sandboxes) {
+  PodSandboxStatusHandler(SandboxService sandboxes, ReadViews views) {
     this.sandboxes = sandboxes;
+    this.views = views;
   }
 
   @Override
@@ -23,10 +25,10 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     Ids.require("pod_sandbox_id", request.getPodSandboxId());
     Sandbox sandbox = sandboxes.get(request.getPodSandboxId());
     PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-        .setStatus(SandboxMapper.toStatus(sandbox, sandboxes.ips(sandbox)))
+        .setStatus(views.status(sandbox))
         .setTimestamp(System.currentTimeMillis() * 1_000_000L);
     if (request.getVerbose()) {
-      response.putInfo("info", StateFile.toJson(verboseInfo(sandbox)));
+      response.putInfo("info", views.verboseInfo(sandbox, () -> StateFile.toJson(verboseInfo(sandbox))));
     }
     return response.build();
   }
