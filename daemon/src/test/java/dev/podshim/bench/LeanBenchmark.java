@@ -161,6 +161,12 @@ class LeanBenchmark {
       }
     }
     out.add(critest(runtime));
+    try (Client c = new Client(runtime.socket())) { // whatever critest left behind
+      for (var pod : c.rt.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+        c.rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+        c.rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+      }
+    }
     stop(daemon);
     runtime.cleanRoot();
     return out;
