@@ -23,6 +23,11 @@ public final class Main {
       System.exit(images(argv.subList(1, argv.size())));
       return;
     }
+    if (argv.equals(List.of("aot-train"))) {
+      setLogLevel("warn");
+      System.exit(AotTraining.run());
+      return;
+    }
     if (argv.contains("--version") || argv.contains("-v")) {
       System.out.println("podshimd " + Version.current());
       return;

@@ -13,9 +13,11 @@ import java.util.Map;
 /** ContainerStatus; verbose adds pid, bundle, the OCI spec, sandbox id and runtime handler, as crictl inspect shows. */
 final class ContainerStatusHandler implements UnaryHandler<ContainerStatusRequest, ContainerStatusResponse> {
   private final ContainerService containers;
+  private final ReadViews views;
 
-  ContainerStatusHandler(ContainerService containers) {
+  ContainerStatusHandler(ContainerService containers, ReadViews views) {
     this.containers = containers;
+    this.views = views;
   }
 
   @Override
@@ -23,7 +25,7 @@ final class ContainerStatusHandler implements UnaryHandler<ContainerStatusReques
     Ids.require("container_id", request.getContainerId());
     Container c = containers.get(request.getContainerId());
     ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
-        .setStatus(ContainerMapper.toStatus(c));
+        .setStatus(views.status(c));
     if (request.getVerbose()) {
       response.putInfo("info", StateFile.toJson(verboseInfo(c)));
     }
@@ -39,8 +41,8 @@ final class ContainerStatusHandler implements UnaryHandler<ContainerStatusReques
     info.put("bundle", c.bundle().toString());
     info.put("config", c.metadata().config());
     try {
-      info.put("runtimeSpec", new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(Files.readAllBytes(c.bundle().resolve("config.json"))));
+      // the one file a status reads, and only when verbose: the spec is large and not kept in memory
+      info.put("runtimeSpec", StateFile.parseJson(Files.readAllBytes(c.bundle().resolve("config.json"))));
     } catch (IOException e) {
       info.put("runtimeSpecError", e.getMessage());
     }

@@ -11,16 +11,18 @@ import dev.podshim.store.ContainerStatus;
 /** ListContainers: filter by id or id prefix, state, pod sandbox and label selector. */
 final class ListContainersHandler implements UnaryHandler<ListContainersRequest, ListContainersResponse> {
   private final ContainerService containers;
+  private final ReadViews views;
 
-  ListContainersHandler(ContainerService containers) {
+  ListContainersHandler(ContainerService containers, ReadViews views) {
     this.containers = containers;
+    this.views = views;
   }
 
   @Override
   public ListContainersResponse handle(ListContainersRequest request) {
     ListContainersResponse.Builder response = ListContainersResponse.newBuilder();
     containers.list(filter(request.hasFilter() ? request.getFilter() : null))
-        .forEach(c -> response.addContainers(ContainerMapper.toListItem(c)));
+        .forEach(c -> response.addContainers(views.listItem(c)));
     return response.build();
   }
 

@@ -11,15 +11,17 @@ import dev.podshim.sandbox.SandboxService;
 /** ListPodSandbox: filter by id or id prefix, state and label selector. */
 final class ListPodSandboxHandler implements UnaryHandler<ListPodSandboxRequest, ListPodSandboxResponse> {
   private final SandboxService sandboxes;
+  private final ReadViews views;
 
-  ListPodSandboxHandler(SandboxService sandboxes) {
+  ListPodSandboxHandler(SandboxService sandboxes, ReadViews views) {
     this.sandboxes = sandboxes;
+    this.views = views;
   }
 
   @Override
   public ListPodSandboxResponse handle(ListPodSandboxRequest request) {
     ListPodSandboxResponse.Builder response = ListPodSandboxResponse.newBuilder();
-    sandboxes.list(filter(request)).forEach(s -> response.addItems(SandboxMapper.toListItem(s)));
+    sandboxes.list(filter(request)).forEach(s -> response.addItems(views.listItem(s)));
     return response.build();
   }
 

@@ -7,16 +7,17 @@ import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxStatus;
 import dev.podshim.store.StateFile;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** PodSandboxStatus; verbose adds pid, namespace paths and the config, as crictl inspectp shows. */
 final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequest, PodSandboxStatusResponse> {
   private final SandboxService sandboxes;
+  private final ReadViews views;
 
-  PodSandboxStatusHandler(SandboxService sandboxes) {
+  PodSandboxStatusHandler(SandboxService sandboxes, ReadViews views) {
     this.sandboxes = sandboxes;
+    this.views = views;
   }
 
   @Override
@@ -24,10 +25,10 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     Ids.require("pod_sandbox_id", request.getPodSandboxId());
     Sandbox sandbox = sandboxes.get(request.getPodSandboxId());
     PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-        .setStatus(SandboxMapper.toStatus(sandbox, sandboxes.ips(sandbox)))
+        .setStatus(views.status(sandbox))
         .setTimestamp(System.currentTimeMillis() * 1_000_000L);
     if (request.getVerbose()) {
-      response.putInfo("info", StateFile.toJson(verboseInfo(sandbox)));
+      response.putInfo("info", views.verboseInfo(sandbox, () -> StateFile.toJson(verboseInfo(sandbox))));
     }
     return response.build();
   }
@@ -43,11 +44,15 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     if (status.exitedAtNanos() != 0) {
       info.put("pauseExitCode", status.exitCode());
     }
+    // the pins RunPodSandbox made, from the config rather than a stat of each file per call: a
+    // created sandbox holds them until it is removed
     Map<String, String> namespaces = new LinkedHashMap<>();
-    for (Namespace ns : Namespace.values()) {
-      var pin = sandbox.nsDir().resolve(ns.procName());
-      if (Files.exists(pin)) {
-        namespaces.put(ns.procName(), pin.toString());
+    if (status.created()) {
+      var pinned = SandboxService.namespacesOf(sandbox.metadata().config());
+      for (Namespace ns : Namespace.values()) {
+        if (pinned.contains(ns)) {
+          namespaces.put(ns.procName(), sandbox.nsDir().resolve(ns.procName()).toString());
+        }
       }
     }
     info.put("namespaces", namespaces);

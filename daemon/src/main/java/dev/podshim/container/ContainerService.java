@@ -234,6 +234,11 @@ public final class ContainerService {
     return c;
   }
 
+  /** The container with this id or unique prefix, created or not; null when there is none. */
+  public @org.jspecify.annotations.Nullable Container find(String idOrPrefix) {
+    return store.find(idOrPrefix);
+  }
+
   /** Tells {@code observer} of every container status change and removal from now on (container events). */
   public void observe(dev.podshim.store.EntityObserver<? super Container, ? super ContainerStatus> observer) {
     store.observe(observer);

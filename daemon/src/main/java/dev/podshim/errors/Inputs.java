@@ -39,8 +39,26 @@ public final class Inputs {
         + printable(value.substring(0, PREFIX)) + "…\"";
   }
 
+  /** Control characters as '?'; the string itself when it has none (no copy, no regex). */
   private static String printable(String s) {
-    return s.replaceAll("[\\x00-\\x1f\\x7f]", "?");
+    int i = 0;
+    while (i < s.length() && !isControl(s.charAt(i))) {
+      i++;
+    }
+    if (i == s.length()) {
+      return s;
+    }
+    char[] chars = s.toCharArray();
+    for (; i < chars.length; i++) {
+      if (isControl(chars[i])) {
+        chars[i] = '?';
+      }
+    }
+    return new String(chars);
+  }
+
+  private static boolean isControl(char c) {
+    return c < 0x20 || c == 0x7f;
   }
 
   /**

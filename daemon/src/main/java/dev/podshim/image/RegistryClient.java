@@ -42,7 +42,9 @@ final class RegistryClient {
   private static final String USER_AGENT = "podshim";
 
   private final RegistryConfig config;
-  private final HttpClient http;
+  /** Made at the first pull: the JDK's client (its selector thread, TLS and some 400 classes) is not needed before. */
+  private final java.util.function.Supplier<HttpClient> httpFactory;
+  private volatile @org.jspecify.annotations.Nullable HttpClient http;
 
   /** One place to pull from: a mirror or the registry itself. */
   record Endpoint(URI base, String host, boolean mirror) {
@@ -53,16 +55,32 @@ final class RegistryClient {
   }
 
   RegistryClient(RegistryConfig config) {
-    this(config, HttpClient.newBuilder()
+    this.config = config;
+    this.httpFactory = () -> HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(CONNECT_TIMEOUT)
-        .build());
+        .build();
   }
 
   RegistryClient(RegistryConfig config, HttpClient http) {
     this.config = config;
+    this.httpFactory = () -> http;
     this.http = http;
+  }
+
+  private HttpClient http() {
+    HttpClient client = http;
+    if (client == null) {
+      synchronized (this) {
+        client = http;
+        if (client == null) {
+          client = httpFactory.get();
+          http = client;
+        }
+      }
+    }
+    return client;
   }
 
   /** The endpoints to try for a registry, in order: its mirrors, then itself. */
@@ -167,7 +185,7 @@ final class RegistryClient {
         }
         HttpResponse<InputStream> r;
         try {
-          r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+          r = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (java.net.http.HttpTimeoutException e) {
           throw new RegistryException(RegistryException.Reason.NETWORK, what + " from " + endpoint + ": timed out", e);
         } catch (IOException e) {
@@ -263,7 +281,7 @@ final class RegistryClient {
       b.header("User-Agent", USER_AGENT).timeout(SMALL_REQUEST_TIMEOUT);
       HttpResponse<byte[]> r;
       try {
-        r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        r = http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
       } catch (IOException e) {
         throw new RegistryException(RegistryException.Reason.NETWORK, what + ": token server " + realm + ": " + e.getMessage(), e);
       } catch (InterruptedException e) {

@@ -66,6 +66,11 @@ public final class StateFile {
     }
   }
 
+  /** A JSON document as a tree, for embedding a file the daemon wrote into a verbose answer. */
+  public static JsonNode parseJson(byte[] json) throws IOException {
+    return MAPPER.readTree(json);
+  }
+
   static void writeAtomically(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));

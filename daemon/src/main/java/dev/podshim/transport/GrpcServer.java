@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The CRI endpoint: grpc-java on a Netty epoll unix socket (0660), with the health and
  * reflection services. Calls run on platform threads: handlers block in native calls (spawning
- * pause, CNI plugins, mounts), which would hold one of the few carriers of a virtual thread.
+ * pause, CNI plugins, mounts), which would hold one of the few carriers of a virtual thread. The
+ * in-memory reads ({@link InlineReads}) run on the event loop itself.
  */
 public final class GrpcServer {
   /** kubelet sends large ListContainers answers and exec payloads; containerd allows 16 MiB. */
@@ -46,7 +47,8 @@ public final class GrpcServer {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(executor)
+        .directExecutor()
+        .callExecutor(new InlineReads(executor))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     configure(builder, services, gate, registry);
     builder.addService(health.getHealthService());
