@@ -97,13 +97,7 @@ public final class Conmon {
         "--log-level", logLevel));
     argv.add("--log-path");
     argv.add(spec.logPath() == null ? "none:" : "k8s-file:" + spec.logPath());
-    for (String arg : spec.runtime().globalArgs()) {
-      argv.add("--runtime-arg");
-      argv.add(arg);
-    }
-    if (spec.tty()) {
-      argv.add("--terminal");
-    }
+    addRuntime(argv, spec.runtime(), spec.tty());
     if (spec.stdin()) {
       argv.add("--stdin");
       if (!spec.stdinOnce()) {
@@ -111,6 +105,17 @@ public final class Conmon {
       }
     }
     return argv;
+  }
+
+  /** What conmon's create and exec modes share: the runtime's global args, and the terminal when asked for. */
+  static void addRuntime(List<String> argv, OciRuntime runtime, boolean tty) {
+    for (String arg : runtime.globalArgs()) {
+      argv.add("--runtime-arg");
+      argv.add(arg);
+    }
+    if (tty) {
+      argv.add("--terminal");
+    }
   }
 
   private static List<String> env() {

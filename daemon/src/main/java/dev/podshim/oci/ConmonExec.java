@@ -140,13 +140,7 @@ public final class ConmonExec implements AutoCloseable {
         // kubelet does not expect exec output in the container's log
         "--log-path", "none:",
         "--log-level", logLevel));
-    for (String arg : spec.runtime().globalArgs()) {
-      argv.add("--runtime-arg");
-      argv.add(arg);
-    }
-    if (spec.tty()) {
-      argv.add("--terminal");
-    }
+    Conmon.addRuntime(argv, spec.runtime(), spec.tty());
     if (spec.stdin()) {
       // without --leave-stdin-open: the client's half-close of the socket closes the process's stdin
       argv.add("--stdin");
