@@ -8,9 +8,11 @@ import dev.podshim.errors.CriException;
 /** CreateContainer: NOT_FOUND for a missing sandbox or image, INVALID_ARGUMENT naming a bad field. */
 final class CreateContainerHandler implements UnaryHandler<CreateContainerRequest, CreateContainerResponse> {
   private final ContainerService containers;
+  private final ReadViews views;
 
-  CreateContainerHandler(ContainerService containers) {
+  CreateContainerHandler(ContainerService containers, ReadViews views) {
     this.containers = containers;
+    this.views = views;
   }
 
   @Override
@@ -20,6 +22,7 @@ final class CreateContainerHandler implements UnaryHandler<CreateContainerReques
       throw CriException.invalidArgument("config: is required");
     }
     String id = containers.create(request.getPodSandboxId(), ContainerConfigMapper.fromProto(request.getConfig()));
+    views.prepareContainer(id);
     return CreateContainerResponse.newBuilder().setContainerId(id).build();
   }
 }

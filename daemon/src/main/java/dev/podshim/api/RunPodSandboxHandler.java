@@ -8,9 +8,11 @@ import dev.podshim.sandbox.SandboxService;
 /** RunPodSandbox: validate, map, run; a retried identical request gets the same sandbox id. */
 final class RunPodSandboxHandler implements UnaryHandler<RunPodSandboxRequest, RunPodSandboxResponse> {
   private final SandboxService sandboxes;
+  private final ReadViews views;
 
-  RunPodSandboxHandler(SandboxService sandboxes) {
+  RunPodSandboxHandler(SandboxService sandboxes, ReadViews views) {
     this.sandboxes = sandboxes;
+    this.views = views;
   }
 
   @Override
@@ -19,6 +21,7 @@ final class RunPodSandboxHandler implements UnaryHandler<RunPodSandboxRequest, R
       throw CriException.invalidArgument("config: is required");
     }
     String id = sandboxes.run(SandboxConfigMapper.fromProto(request.getConfig(), request.getRuntimeHandler()));
+    views.prepareSandbox(id);
     return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
   }
 }

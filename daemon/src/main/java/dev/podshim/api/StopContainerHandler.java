@@ -10,9 +10,11 @@ import java.time.Duration;
 final class StopContainerHandler implements UnaryHandler<StopContainerRequest, StopContainerResponse> {
   private static final long MAX_TIMEOUT_SECONDS = 365L * 24 * 3600;
   private final ContainerService containers;
+  private final ReadViews views;
 
-  StopContainerHandler(ContainerService containers) {
+  StopContainerHandler(ContainerService containers, ReadViews views) {
     this.containers = containers;
+    this.views = views;
   }
 
   @Override
@@ -23,6 +25,7 @@ final class StopContainerHandler implements UnaryHandler<StopContainerRequest, S
           + MAX_TIMEOUT_SECONDS + " seconds");
     }
     containers.stop(request.getContainerId(), Duration.ofSeconds(request.getTimeout()));
+    views.prepareContainer(request.getContainerId());
     return StopContainerResponse.getDefaultInstance();
   }
 }

@@ -58,6 +58,8 @@ class PodSandboxHandlersTest extends CriHarnessTest {
 
     cri.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     assertThat(status(id, false).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    // the verbose info made when the pod ran is made again for the stopped pod
+    assertThat(status(id, true).getInfoMap().get("info")).contains("\"pauseAlive\":false");
     assertThat(NodeLeaks.of(root).pauses()).isEmpty();
 
     cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
