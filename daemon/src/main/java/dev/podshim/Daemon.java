@@ -25,6 +25,7 @@ import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.SandboxStore;
 import dev.podshim.streaming.NodeBackend;
 import dev.podshim.streaming.StreamingServer;
+import dev.podshim.transport.EventLoops;
 import dev.podshim.transport.GrpcServer;
 import dev.podshim.transport.ReadinessGate;
 import io.micrometer.core.instrument.Timer;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the daemon with constructors, binds the socket (answering UNAVAILABLE), recovers every
- * sandbox, then opens the gate and tells systemd it is ready.
+ * sandbox, then opens the gate and tells systemd it is ready. The state files are read on threads
+ * of their own while the rest is wired ({@link dev.podshim.store.EntityStore#readAhead}): on a
+ * node with pods that reading is most of a restart.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -62,6 +65,7 @@ public final class Daemon implements AutoCloseable {
   private @Nullable StateRootLock rootLock;
   private @Nullable ContainerEvents events;
   private @Nullable StreamingServer streaming;
+  private @Nullable EventLoops loops;
 
   public Daemon(DaemonConfig config) {
     this.config = requireNonNull(config, "config");
@@ -81,15 +85,18 @@ public final class Daemon implements AutoCloseable {
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
     Path pauseBinary = PauseLauncher.installBinary(root);
 
-    exitWatcher = new ExitWatcher();
     SandboxStore store = new SandboxStore(root);
+    ContainerStore containerStore = new ContainerStore(root);
+    store.readAhead();
+    containerStore.readAhead();
+    exitWatcher = new ExitWatcher();
     network = PodNetwork.create(config, registry);
     sandboxes = SandboxService.create(config, store, exitWatcher, pauseBinary, network);
 
     ImageService images = ImageService.open(root, config.registry());
     RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(),
         config.cgroupDriver() == CgroupDriver.SYSTEMD);
-    ContainerService containers = ContainerService.create(config, new ContainerStore(root), sandboxes, images,
+    ContainerService containers = ContainerService.create(config, containerStore, sandboxes, images,
         runtimes, exitWatcher);
     images.metrics().bindTo(registry);
     new ProcessMetrics().bindTo(registry);
@@ -101,9 +108,10 @@ public final class Daemon implements AutoCloseable {
     }
 
     events = ContainerEvents.watching(sandboxes, containers, registry);
-    streaming = new StreamingServer(config.streaming(), new NodeBackend(containers, sandboxes), registry);
+    loops = new EventLoops();
+    streaming = new StreamingServer(config.streaming(), loops, new NodeBackend(containers, sandboxes), registry);
     streaming.start();
-    grpc = new GrpcServer(config.socket(),
+    grpc = new GrpcServer(config.socket(), loops,
         List.of(new RuntimeServiceImpl(Version.current(), config, network, sandboxes, containers,
             new PodLifecycle(sandboxes, containers), runtimes, events, streaming, registry),
             new ImageServiceImpl(images)),
@@ -173,6 +181,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (streaming != null) {
       streaming.close(); // exec'ed commands are killed, attaches detach; containers keep running
+    }
+    if (loops != null) {
+      loops.close();
     }
     if (metrics != null) {
       metrics.stop();

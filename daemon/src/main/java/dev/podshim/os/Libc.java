@@ -60,120 +60,120 @@ final class Libc {
   private static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-  private static final MethodHandle MOUNT =
-      errnoCapturing("mount",
+  private static final Downcall MOUNT =
+      Downcall.errnoCapturing("mount",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-  private static final MethodHandle MKNOD =
-      errnoCapturing("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-  private static final MethodHandle LCHOWN =
-      errnoCapturing("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle CHMOD =
-      errnoCapturing("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle LSETXATTR =
-      errnoCapturing("lsetxattr",
+  private static final Downcall MKNOD =
+      Downcall.errnoCapturing("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+  private static final Downcall LCHOWN =
+      Downcall.errnoCapturing("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  private static final Downcall CHMOD =
+      Downcall.errnoCapturing("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall LSETXATTR =
+      Downcall.errnoCapturing("lsetxattr",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle LGETXATTR =
-      errnoCapturing("lgetxattr",
+  private static final Downcall LGETXATTR =
+      Downcall.errnoCapturing("lgetxattr",
           FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle UTIMENSAT =
-      errnoCapturing("utimensat",
+  private static final Downcall UTIMENSAT =
+      Downcall.errnoCapturing("utimensat",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-  private static final MethodHandle LSTAT =
-      errnoCapturing("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle UMOUNT2 =
-      errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SYSCALL2 =
-      errnoCapturing("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+  private static final Downcall LSTAT =
+      Downcall.errnoCapturing("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall UMOUNT2 =
+      Downcall.errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall SYSCALL2 =
+      Downcall.errnoCapturing("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle SYSCALL4 =
-      errnoCapturing("syscall",
+  private static final Downcall SYSCALL4 =
+      Downcall.errnoCapturing("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle SYSCALL5 =
-      errnoCapturing("syscall",
+  private static final Downcall SYSCALL5 =
+      Downcall.errnoCapturing("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
               JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle OPEN =
-      errnoCapturing("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+  private static final Downcall OPEN =
+      Downcall.errnoCapturing("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
           Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle SETNS =
-      errnoCapturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle WAITID =
-      errnoCapturing("waitid",
+  private static final Downcall SETNS =
+      Downcall.errnoCapturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall WAITID =
+      Downcall.errnoCapturing("waitid",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle POLL =
-      errnoCapturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle CLOSE =
-      errnoCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle READ =
-      errnoCapturing("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle WRITE =
-      errnoCapturing("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle EPOLL_CREATE1 =
-      errnoCapturing("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle EPOLL_CTL =
-      errnoCapturing("epoll_ctl",
+  private static final Downcall POLL =
+      Downcall.errnoCapturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final Downcall CLOSE =
+      Downcall.errnoCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final Downcall READ =
+      Downcall.errnoCapturing("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final Downcall WRITE =
+      Downcall.errnoCapturing("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final Downcall EPOLL_CREATE1 =
+      Downcall.errnoCapturing("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final Downcall EPOLL_CTL =
+      Downcall.errnoCapturing("epoll_ctl",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle EPOLL_WAIT =
-      errnoCapturing("epoll_wait",
+  private static final Downcall EPOLL_WAIT =
+      Downcall.errnoCapturing("epoll_wait",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle EVENTFD =
-      errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle PRCTL =
-      errnoCapturing("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+  private static final Downcall EVENTFD =
+      Downcall.errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall PRCTL =
+      Downcall.errnoCapturing("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle SOCKET =
-      errnoCapturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle SENDTO =
-      errnoCapturing("sendto",
+  private static final Downcall SOCKET =
+      Downcall.errnoCapturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall SENDTO =
+      Downcall.errnoCapturing("sendto",
           FunctionDescriptor.of(
               JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle CONNECT =
-      errnoCapturing("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SHUTDOWN =
-      errnoCapturing("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle RECV =
-      errnoCapturing("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle SEND =
-      errnoCapturing("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle PIPE2 =
-      errnoCapturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle KILL =
-      errnoCapturing("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle POSIX_SPAWN =
-      plain("posix_spawn",
+  private static final Downcall CONNECT =
+      Downcall.errnoCapturing("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall SHUTDOWN =
+      Downcall.errnoCapturing("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall RECV =
+      Downcall.errnoCapturing("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final Downcall SEND =
+      Downcall.errnoCapturing("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final Downcall PIPE2 =
+      Downcall.errnoCapturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall KILL =
+      Downcall.errnoCapturing("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall POSIX_SPAWN =
+      Downcall.plain("posix_spawn",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-  private static final MethodHandle SPAWN_FILE_ACTIONS_INIT =
-      plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWN_FILE_ACTIONS_DESTROY =
-      plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDOPEN =
-      plain("posix_spawn_file_actions_addopen",
+  private static final Downcall SPAWN_FILE_ACTIONS_INIT =
+      Downcall.plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall SPAWN_FILE_ACTIONS_DESTROY =
+      Downcall.plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall SPAWN_FILE_ACTIONS_ADDOPEN =
+      Downcall.plain("posix_spawn_file_actions_addopen",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDDUP2 =
-      plain("posix_spawn_file_actions_adddup2",
+  private static final Downcall SPAWN_FILE_ACTIONS_ADDDUP2 =
+      Downcall.plain("posix_spawn_file_actions_adddup2",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
   // glibc 2.29+
-  private static final MethodHandle SPAWN_FILE_ACTIONS_ADDCHDIR =
-      plain("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall SPAWN_FILE_ACTIONS_ADDCHDIR =
+      Downcall.plain("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   // glibc 2.34+; without it the child inherits the JVM's fds that lack O_CLOEXEC.
-  private static final @Nullable MethodHandle SPAWN_FILE_ACTIONS_ADDCLOSEFROM =
+  private static final @Nullable Downcall SPAWN_FILE_ACTIONS_ADDCLOSEFROM =
       LINKER.defaultLookup().find("posix_spawn_file_actions_addclosefrom_np")
-          .map(f -> LINKER.downcallHandle(f, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)))
+          .map(f -> new Downcall(f, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)))
           .orElse(null);
-  private static final MethodHandle SPAWNATTR_INIT =
-      plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWNATTR_DESTROY =
-      plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWNATTR_SETFLAGS =
-      plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-  private static final MethodHandle SPAWNATTR_SETSIGMASK =
-      plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SPAWNATTR_SETSIGDEFAULT =
-      plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall SPAWNATTR_INIT =
+      Downcall.plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall SPAWNATTR_DESTROY =
+      Downcall.plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall SPAWNATTR_SETFLAGS =
+      Downcall.plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+  private static final Downcall SPAWNATTR_SETSIGMASK =
+      Downcall.plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall SPAWNATTR_SETSIGDEFAULT =
+      Downcall.plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   // strerrordesc_np (glibc 2.32+) is never translated: messages stay the same in every locale.
-  private static final MethodHandle STRERROR = LINKER.downcallHandle(
+  private static final Downcall STRERROR = new Downcall(
       LINKER.defaultLookup().find("strerrordesc_np").orElseGet(() -> find("strerror")),
       FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -190,7 +190,7 @@ final class Libc {
 
   static String strerror(int errno) {
     try {
-      MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+      MemorySegment text = (MemorySegment) STRERROR.handle().invokeExact(errno);
       if (text.equals(MemorySegment.NULL)) {
         return "errno " + errno; // strerrordesc_np knows no such errno
       }
@@ -209,7 +209,7 @@ final class Libc {
   static int mount(MemorySegment err, MemorySegment source, MemorySegment target,
       MemorySegment fstype, long flags, MemorySegment data) {
     try {
-      return (int) MOUNT.invokeExact(err, source, target, fstype, flags, data);
+      return (int) MOUNT.handle().invokeExact(err, source, target, fstype, flags, data);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -217,7 +217,7 @@ final class Libc {
 
   static int mknod(MemorySegment err, MemorySegment path, int mode, long dev) {
     try {
-      return (int) MKNOD.invokeExact(err, path, mode, dev);
+      return (int) MKNOD.handle().invokeExact(err, path, mode, dev);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -225,7 +225,7 @@ final class Libc {
 
   static int lchown(MemorySegment err, MemorySegment path, int uid, int gid) {
     try {
-      return (int) LCHOWN.invokeExact(err, path, uid, gid);
+      return (int) LCHOWN.handle().invokeExact(err, path, uid, gid);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -233,7 +233,7 @@ final class Libc {
 
   static int chmod(MemorySegment err, MemorySegment path, int mode) {
     try {
-      return (int) CHMOD.invokeExact(err, path, mode);
+      return (int) CHMOD.handle().invokeExact(err, path, mode);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -242,7 +242,7 @@ final class Libc {
   static int lsetxattr(MemorySegment err, MemorySegment path, MemorySegment name,
       MemorySegment value, long size, int flags) {
     try {
-      return (int) LSETXATTR.invokeExact(err, path, name, value, size, flags);
+      return (int) LSETXATTR.handle().invokeExact(err, path, name, value, size, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -251,7 +251,7 @@ final class Libc {
   static long lgetxattr(MemorySegment err, MemorySegment path, MemorySegment name,
       MemorySegment value, long size) {
     try {
-      return (long) LGETXATTR.invokeExact(err, path, name, value, size);
+      return (long) LGETXATTR.handle().invokeExact(err, path, name, value, size);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -260,7 +260,7 @@ final class Libc {
   static int utimensat(MemorySegment err, int dirfd, MemorySegment path, MemorySegment times,
       int flags) {
     try {
-      return (int) UTIMENSAT.invokeExact(err, dirfd, path, times, flags);
+      return (int) UTIMENSAT.handle().invokeExact(err, dirfd, path, times, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -268,7 +268,7 @@ final class Libc {
 
   static int lstat(MemorySegment err, MemorySegment path, MemorySegment stat) {
     try {
-      return (int) LSTAT.invokeExact(err, path, stat);
+      return (int) LSTAT.handle().invokeExact(err, path, stat);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -276,7 +276,7 @@ final class Libc {
 
   static int umount2(MemorySegment err, MemorySegment target, int flags) {
     try {
-      return (int) UMOUNT2.invokeExact(err, target, flags);
+      return (int) UMOUNT2.handle().invokeExact(err, target, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -284,7 +284,7 @@ final class Libc {
 
   static int pidfdOpen(MemorySegment err, long pid, int flags) {
     try {
-      return (int) (long) SYSCALL2.invokeExact(err, SYS_PIDFD_OPEN, pid, (long) flags);
+      return (int) (long) SYSCALL2.handle().invokeExact(err, SYS_PIDFD_OPEN, pid, (long) flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -292,7 +292,7 @@ final class Libc {
 
   static int pidfdSendSignal(MemorySegment err, int pidfd, int sig) {
     try {
-      return (int) (long) SYSCALL4.invokeExact(
+      return (int) (long) SYSCALL4.handle().invokeExact(
           err, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L, 0L);
     } catch (Throwable t) {
       throw unexpected(t);
@@ -324,7 +324,7 @@ final class Libc {
   private static int syscall5(MemorySegment err, long number, long a, long b, long c, long d,
       long e) {
     try {
-      return (int) (long) SYSCALL5.invokeExact(err, number, a, b, c, d, e);
+      return (int) (long) SYSCALL5.handle().invokeExact(err, number, a, b, c, d, e);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -333,7 +333,7 @@ final class Libc {
   /** open(2) without O_CREAT, so without a mode. */
   static int open(MemorySegment err, MemorySegment path, int flags) {
     try {
-      return (int) OPEN.invokeExact(err, path, flags);
+      return (int) OPEN.handle().invokeExact(err, path, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -341,7 +341,7 @@ final class Libc {
 
   static int setns(MemorySegment err, int fd, int nstype) {
     try {
-      return (int) SETNS.invokeExact(err, fd, nstype);
+      return (int) SETNS.handle().invokeExact(err, fd, nstype);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -349,7 +349,7 @@ final class Libc {
 
   static int waitid(MemorySegment err, int idtype, int id, MemorySegment siginfo, int options) {
     try {
-      return (int) WAITID.invokeExact(err, idtype, id, siginfo, options);
+      return (int) WAITID.handle().invokeExact(err, idtype, id, siginfo, options);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -357,7 +357,7 @@ final class Libc {
 
   static int poll(MemorySegment err, MemorySegment fds, long nfds, int timeoutMillis) {
     try {
-      return (int) POLL.invokeExact(err, fds, nfds, timeoutMillis);
+      return (int) POLL.handle().invokeExact(err, fds, nfds, timeoutMillis);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -365,7 +365,7 @@ final class Libc {
 
   static int close(MemorySegment err, int fd) {
     try {
-      return (int) CLOSE.invokeExact(err, fd);
+      return (int) CLOSE.handle().invokeExact(err, fd);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -373,7 +373,7 @@ final class Libc {
 
   static long read(MemorySegment err, int fd, MemorySegment buf, long count) {
     try {
-      return (long) READ.invokeExact(err, fd, buf, count);
+      return (long) READ.handle().invokeExact(err, fd, buf, count);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -381,7 +381,7 @@ final class Libc {
 
   static long write(MemorySegment err, int fd, MemorySegment buf, long count) {
     try {
-      return (long) WRITE.invokeExact(err, fd, buf, count);
+      return (long) WRITE.handle().invokeExact(err, fd, buf, count);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -389,7 +389,7 @@ final class Libc {
 
   static int epollCreate1(MemorySegment err, int flags) {
     try {
-      return (int) EPOLL_CREATE1.invokeExact(err, flags);
+      return (int) EPOLL_CREATE1.handle().invokeExact(err, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -397,7 +397,7 @@ final class Libc {
 
   static int epollCtl(MemorySegment err, int epfd, int op, int fd, MemorySegment event) {
     try {
-      return (int) EPOLL_CTL.invokeExact(err, epfd, op, fd, event);
+      return (int) EPOLL_CTL.handle().invokeExact(err, epfd, op, fd, event);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -406,7 +406,7 @@ final class Libc {
   static int epollWait(
       MemorySegment err, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
     try {
-      return (int) EPOLL_WAIT.invokeExact(err, epfd, events, maxEvents, timeoutMillis);
+      return (int) EPOLL_WAIT.handle().invokeExact(err, epfd, events, maxEvents, timeoutMillis);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -414,7 +414,7 @@ final class Libc {
 
   static int eventfd(MemorySegment err, int initval, int flags) {
     try {
-      return (int) EVENTFD.invokeExact(err, initval, flags);
+      return (int) EVENTFD.handle().invokeExact(err, initval, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -422,7 +422,7 @@ final class Libc {
 
   static int prctl(MemorySegment err, int option, long arg2) {
     try {
-      return (int) PRCTL.invokeExact(err, option, arg2);
+      return (int) PRCTL.handle().invokeExact(err, option, arg2);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -430,7 +430,7 @@ final class Libc {
 
   static int socket(MemorySegment err, int domain, int type, int protocol) {
     try {
-      return (int) SOCKET.invokeExact(err, domain, type, protocol);
+      return (int) SOCKET.handle().invokeExact(err, domain, type, protocol);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -439,7 +439,7 @@ final class Libc {
   static long sendto(MemorySegment err, int fd, MemorySegment buf, long len, int flags,
       MemorySegment addr, int addrLen) {
     try {
-      return (long) SENDTO.invokeExact(err, fd, buf, len, flags, addr, addrLen);
+      return (long) SENDTO.handle().invokeExact(err, fd, buf, len, flags, addr, addrLen);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -447,7 +447,7 @@ final class Libc {
 
   static int connect(MemorySegment err, int fd, MemorySegment addr, int addrLen) {
     try {
-      return (int) CONNECT.invokeExact(err, fd, addr, addrLen);
+      return (int) CONNECT.handle().invokeExact(err, fd, addr, addrLen);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -455,7 +455,7 @@ final class Libc {
 
   static int shutdown(MemorySegment err, int fd, int how) {
     try {
-      return (int) SHUTDOWN.invokeExact(err, fd, how);
+      return (int) SHUTDOWN.handle().invokeExact(err, fd, how);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -463,7 +463,7 @@ final class Libc {
 
   static long recv(MemorySegment err, int fd, MemorySegment buf, long len, int flags) {
     try {
-      return (long) RECV.invokeExact(err, fd, buf, len, flags);
+      return (long) RECV.handle().invokeExact(err, fd, buf, len, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -471,7 +471,7 @@ final class Libc {
 
   static long send(MemorySegment err, int fd, MemorySegment buf, long len, int flags) {
     try {
-      return (long) SEND.invokeExact(err, fd, buf, len, flags);
+      return (long) SEND.handle().invokeExact(err, fd, buf, len, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -479,7 +479,7 @@ final class Libc {
 
   static int pipe2(MemorySegment err, MemorySegment fds, int flags) {
     try {
-      return (int) PIPE2.invokeExact(err, fds, flags);
+      return (int) PIPE2.handle().invokeExact(err, fds, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -487,7 +487,7 @@ final class Libc {
 
   static int kill(MemorySegment err, int pid, int sig) {
     try {
-      return (int) KILL.invokeExact(err, pid, sig);
+      return (int) KILL.handle().invokeExact(err, pid, sig);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -497,7 +497,7 @@ final class Libc {
   static int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment fileActions,
       MemorySegment attr, MemorySegment argv, MemorySegment envp) {
     try {
-      return (int) POSIX_SPAWN.invokeExact(pid, path, fileActions, attr, argv, envp);
+      return (int) POSIX_SPAWN.handle().invokeExact(pid, path, fileActions, attr, argv, envp);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -505,7 +505,7 @@ final class Libc {
 
   static int posixSpawnFileActionsInit(MemorySegment actions) {
     try {
-      return (int) SPAWN_FILE_ACTIONS_INIT.invokeExact(actions);
+      return (int) SPAWN_FILE_ACTIONS_INIT.handle().invokeExact(actions);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -513,7 +513,7 @@ final class Libc {
 
   static int posixSpawnFileActionsDestroy(MemorySegment actions) {
     try {
-      return (int) SPAWN_FILE_ACTIONS_DESTROY.invokeExact(actions);
+      return (int) SPAWN_FILE_ACTIONS_DESTROY.handle().invokeExact(actions);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -522,7 +522,7 @@ final class Libc {
   static int posixSpawnFileActionsAddopen(
       MemorySegment actions, int fd, MemorySegment path, int flags, int mode) {
     try {
-      return (int) SPAWN_FILE_ACTIONS_ADDOPEN.invokeExact(actions, fd, path, flags, mode);
+      return (int) SPAWN_FILE_ACTIONS_ADDOPEN.handle().invokeExact(actions, fd, path, flags, mode);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -530,7 +530,7 @@ final class Libc {
 
   static int posixSpawnFileActionsAdddup2(MemorySegment actions, int fd, int newFd) {
     try {
-      return (int) SPAWN_FILE_ACTIONS_ADDDUP2.invokeExact(actions, fd, newFd);
+      return (int) SPAWN_FILE_ACTIONS_ADDDUP2.handle().invokeExact(actions, fd, newFd);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -538,7 +538,7 @@ final class Libc {
 
   static int posixSpawnFileActionsAddchdir(MemorySegment actions, MemorySegment dir) {
     try {
-      return (int) SPAWN_FILE_ACTIONS_ADDCHDIR.invokeExact(actions, dir);
+      return (int) SPAWN_FILE_ACTIONS_ADDCHDIR.handle().invokeExact(actions, dir);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -550,13 +550,13 @@ final class Libc {
   }
 
   static int posixSpawnFileActionsAddclosefrom(MemorySegment actions, int from) {
-    MethodHandle handle = SPAWN_FILE_ACTIONS_ADDCLOSEFROM;
+    Downcall handle = SPAWN_FILE_ACTIONS_ADDCLOSEFROM;
     if (handle == null) {
       throw new UnsupportedOperationException(
           "libc has no posix_spawn_file_actions_addclosefrom_np");
     }
     try {
-      return (int) handle.invokeExact(actions, from);
+      return (int) handle.handle().invokeExact(actions, from);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -564,7 +564,7 @@ final class Libc {
 
   static int posixSpawnattrInit(MemorySegment attr) {
     try {
-      return (int) SPAWNATTR_INIT.invokeExact(attr);
+      return (int) SPAWNATTR_INIT.handle().invokeExact(attr);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -572,7 +572,7 @@ final class Libc {
 
   static int posixSpawnattrDestroy(MemorySegment attr) {
     try {
-      return (int) SPAWNATTR_DESTROY.invokeExact(attr);
+      return (int) SPAWNATTR_DESTROY.handle().invokeExact(attr);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -580,7 +580,7 @@ final class Libc {
 
   static int posixSpawnattrSetflags(MemorySegment attr, short flags) {
     try {
-      return (int) SPAWNATTR_SETFLAGS.invokeExact(attr, flags);
+      return (int) SPAWNATTR_SETFLAGS.handle().invokeExact(attr, flags);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -588,7 +588,7 @@ final class Libc {
 
   static int posixSpawnattrSetsigmask(MemorySegment attr, MemorySegment mask) {
     try {
-      return (int) SPAWNATTR_SETSIGMASK.invokeExact(attr, mask);
+      return (int) SPAWNATTR_SETSIGMASK.handle().invokeExact(attr, mask);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -596,7 +596,7 @@ final class Libc {
 
   static int posixSpawnattrSetsigdefault(MemorySegment attr, MemorySegment signals) {
     try {
-      return (int) SPAWNATTR_SETSIGDEFAULT.invokeExact(attr, signals);
+      return (int) SPAWNATTR_SETSIGDEFAULT.handle().invokeExact(attr, signals);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -609,17 +609,45 @@ final class Libc {
     }
   }
 
-  private static MethodHandle errnoCapturing(String name, FunctionDescriptor descriptor,
-      Linker.Option... options) {
-    Linker.Option[] all = new Linker.Option[options.length + 1];
-    all[0] = Linker.Option.captureCallState("errno");
-    System.arraycopy(options, 0, all, 1, options.length);
-    return LINKER.downcallHandle(find(name), descriptor, all);
-  }
+  /**
+   * A libc function linked at its first call. Linking one costs ≈ 2-3 ms (the linker generates
+   * and loads a class per function, which no AOT cache keeps), and the 45 linked up front took
+   * ≈ 120 ms of every start, most of them for functions that only a later RPC calls.
+   */
+  private static final class Downcall {
+    private final MemorySegment function;
+    private final FunctionDescriptor descriptor;
+    private final Linker.Option[] options;
+    private volatile @Nullable MethodHandle handle;
 
-  // For functions that report failure by their return value and leave errno alone.
-  private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(find(name), descriptor);
+    Downcall(MemorySegment function, FunctionDescriptor descriptor, Linker.Option... options) {
+      this.function = function;
+      this.descriptor = descriptor;
+      this.options = options;
+    }
+
+    /** For functions that report failure in errno: each call passes a slot the callee's errno lands in. */
+    static Downcall errnoCapturing(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+      Linker.Option[] all = new Linker.Option[options.length + 1];
+      all[0] = Linker.Option.captureCallState("errno");
+      System.arraycopy(options, 0, all, 1, options.length);
+      return new Downcall(find(name), descriptor, all);
+    }
+
+    /** For functions that report failure by their return value and leave errno alone. */
+    static Downcall plain(String name, FunctionDescriptor descriptor) {
+      return new Downcall(find(name), descriptor);
+    }
+
+    /** Two threads may both link at once; either handle calls the same function. */
+    MethodHandle handle() {
+      MethodHandle h = handle;
+      if (h == null) {
+        h = LINKER.downcallHandle(function, descriptor, options);
+        handle = h;
+      }
+      return h;
+    }
   }
 
   private static MemorySegment find(String name) {

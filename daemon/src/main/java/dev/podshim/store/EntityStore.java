@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +49,7 @@ public class EntityStore<M, S, E extends Entity> {
   private final Factory<M, S, E> factory;
   private final IdIndex<E> index;
   private final List<EntityObserver<? super E, ? super S>> observers = new CopyOnWriteArrayList<>();
+  private volatile @Nullable FutureTask<List<Loaded<E>>> readAhead;
 
   protected EntityStore(String kind, Path dir, Class<M> metaType, Class<S> statusType, S initialStatus,
       Function<M, String> idOf, Factory<M, S, E> factory) {
@@ -160,10 +163,37 @@ public class EntityStore<M, S, E extends Entity> {
   }
 
   /**
+   * Starts {@link #loadAll}'s reading on a thread of its own; the next loadAll returns what it
+   * read. For start-up: reading and parsing every state file is most of a restart's recovery
+   * and needs nothing else, so it runs while the rest of the daemon is wired.
+   */
+  public void readAhead() {
+    FutureTask<List<Loaded<E>>> read = new FutureTask<>(this::readAll);
+    readAhead = read;
+    Thread.ofPlatform().daemon().name("read-" + kind + "s").start(read);
+  }
+
+  /**
    * Reads every entity directory. Directories that cannot be read come back as failures; one
    * without meta.json is a crash right after mkdir, with nothing else acquired, and is deleted.
    */
   public List<Loaded<E>> loadAll() {
+    FutureTask<List<Loaded<E>>> read = readAhead;
+    if (read == null) {
+      return readAll();
+    }
+    readAhead = null;
+    try {
+      return read.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading " + dir, e);
+    }
+  }
+
+  private List<Loaded<E>> readAll() {
     List<Loaded<E>> result = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return result;

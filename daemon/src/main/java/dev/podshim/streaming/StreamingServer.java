@@ -9,13 +9,12 @@ import dev.podshim.cri.v1.ExecRequest;
 import dev.podshim.cri.v1.PortForwardRequest;
 import dev.podshim.errors.CriException;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.podshim.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -65,19 +64,19 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
   private final StreamingConfig config;
   private final TokenCache tokens;
   private final HttpEntry.Services services;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
+  private final EventLoopGroup loops;
   private final ChannelGroup channels = new DefaultChannelGroup("streaming", GlobalEventExecutor.INSTANCE);
   private final Duration idleTimeout;
   private volatile @Nullable Channel server;
   private volatile int port;
 
-  public StreamingServer(StreamingConfig config, StreamingBackend backend, MeterRegistry registry) {
-    this(config, backend, registry, TokenCache.DEFAULT_CAPACITY, STREAM_CREATION_TIMEOUT, IDLE_TIMEOUT);
+  /** Serves on {@code loops}, which the caller closes after {@link #close}. */
+  public StreamingServer(StreamingConfig config, EventLoops loops, StreamingBackend backend, MeterRegistry registry) {
+    this(config, loops, backend, registry, TokenCache.DEFAULT_CAPACITY, STREAM_CREATION_TIMEOUT, IDLE_TIMEOUT);
   }
 
-  StreamingServer(StreamingConfig config, StreamingBackend backend, MeterRegistry registry, int tokenCapacity,
-      Duration creationTimeout, Duration idleTimeout) {
+  StreamingServer(StreamingConfig config, EventLoops loops, StreamingBackend backend, MeterRegistry registry,
+      int tokenCapacity, Duration creationTimeout, Duration idleTimeout) {
     this.config = requireNonNull(config, "config");
     this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
     requireNonNull(backend, "backend");
@@ -91,8 +90,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
     this.tokens = new TokenCache(config.tokenTtl(), tokenCapacity, System::nanoTime);
     this.services = new HttpEntry.Services(tokens, new Semaphore(config.maxSessions()), config.maxSessions(),
         new StreamingMetrics(registry), backend, creationTimeout, config.tlsCert() != null);
-    this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    this.loops = loops.group();
   }
 
   /** Closes a connection idle for {@link #idleTimeout}: the session ends as if the client had left. */
@@ -119,7 +117,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
     }
     SslContext ssl = tls;
     ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(boss, workers)
+        .group(loops, loops)
         .channel(EpollServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -235,7 +233,5 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
       }
     }
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

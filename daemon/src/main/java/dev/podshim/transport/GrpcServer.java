@@ -7,9 +7,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -32,21 +29,18 @@ public final class GrpcServer {
 
   private final SocketFile socket;
   private final Server server;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
   private final ExecutorService executor;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  public GrpcServer(Path socket, List<BindableService> services, ReadinessGate gate, MeterRegistry registry) {
+  public GrpcServer(Path socket, EventLoops loops, List<BindableService> services, ReadinessGate gate,
+      MeterRegistry registry) {
     this.socket = new SocketFile(socket);
-    this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     this.executor = new java.util.concurrent.ThreadPoolExecutor(0, MAX_CONCURRENT_CALLS, 60, TimeUnit.SECONDS,
         new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().daemon().name("cri-", 0).factory());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(this.socket.bindPath().toString()))
         .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(boss)
-        .workerEventLoopGroup(workers)
+        .bossEventLoopGroup(loops.group())
+        .workerEventLoopGroup(loops.group())
         .directExecutor()
         .callExecutor(new InlineReads(executor))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
@@ -96,7 +90,5 @@ public final class GrpcServer {
       server.awaitTermination(5, TimeUnit.SECONDS);
     }
     executor.shutdown();
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

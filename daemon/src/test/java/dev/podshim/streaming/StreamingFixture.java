@@ -5,6 +5,7 @@ import dev.podshim.container.StreamOptions;
 import dev.podshim.cri.v1.AttachRequest;
 import dev.podshim.cri.v1.ExecRequest;
 import dev.podshim.cri.v1.PortForwardRequest;
+import dev.podshim.transport.EventLoops;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -18,6 +19,7 @@ final class StreamingFixture implements AutoCloseable {
   final MeterRegistry registry = new SimpleMeterRegistry();
   final StreamingServer server;
   final StreamClient client;
+  private final EventLoops loops = new EventLoops();
 
   StreamingFixture() throws IOException {
     this(new StreamingConfig("127.0.0.1", 0, null, null, 8, Duration.ofMinutes(1)), null, 100);
@@ -29,7 +31,7 @@ final class StreamingFixture implements AutoCloseable {
 
   StreamingFixture(StreamingConfig config, Path trustedCert, int tokenCapacity, Duration idleTimeout)
       throws IOException {
-    server = new StreamingServer(config, backend, registry, tokenCapacity, Duration.ofSeconds(2), idleTimeout);
+    server = new StreamingServer(config, loops, backend, registry, tokenCapacity, Duration.ofSeconds(2), idleTimeout);
     server.start();
     client = trustedCert == null ? new StreamClient() : StreamClient.trusting(trustedCert);
   }
@@ -83,6 +85,7 @@ final class StreamingFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    loops.close();
     client.close();
     backend.started.forEach(p -> p.process.destroyForcibly());
   }

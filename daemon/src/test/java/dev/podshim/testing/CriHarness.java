@@ -49,6 +49,7 @@ public final class CriHarness implements AutoCloseable {
   public final dev.podshim.api.ContainerEvents events;
   /** The real streaming server, on a free loopback port, that Exec, Attach and PortForward URLs point at. */
   public final dev.podshim.streaming.StreamingServer streaming;
+  private final dev.podshim.transport.EventLoops loops = new dev.podshim.transport.EventLoops();
   public final ImageServiceGrpc.ImageServiceBlockingStub images;
   public final TestNetwork testNetwork;
   public final PodNetwork network;
@@ -76,7 +77,7 @@ public final class CriHarness implements AutoCloseable {
     new dev.podshim.metrics.ContainerMetrics(containers).bindTo(registry);
     this.pods = new PodLifecycle(sandboxes, containers);
     this.events = dev.podshim.api.ContainerEvents.watching(sandboxes, containers, registry);
-    this.streaming = new dev.podshim.streaming.StreamingServer(config.streaming(),
+    this.streaming = new dev.podshim.streaming.StreamingServer(config.streaming(), loops,
         new dev.podshim.streaming.NodeBackend(containers, sandboxes), registry);
     streaming.start();
     List<BindableService> services = List.of(
@@ -110,6 +111,7 @@ public final class CriHarness implements AutoCloseable {
     sandboxes.list(SandboxFilter.all()).forEach(s -> sandboxes.remove(s.id()));
     events.close();
     streaming.close();
+    loops.close();
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     watcher.close();
