@@ -11,9 +11,13 @@ case "${1:-run}" in
   test) want=$test_pkgs ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
+# one dpkg-query for all of them (every start of scripts/run.sh checks these); it fails when one
+# is unknown to dpkg, which is what the loop below finds out
+# shellcheck disable=SC2086
+installed=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' $want 2>/dev/null | sed -n 's/^installed //p' | tr '\n' ' ' || true) "
 missing=()
 for p in $want; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  case "$installed" in *" $p "*) ;; *) missing+=("$p") ;; esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -18,7 +18,11 @@
 # as /usr/lib/podshim/jvm-opts.sh for its /usr/bin/podshimd launcher, which the unit runs.
 PODSHIM_JVM_OPTS=${PODSHIM_JVM_OPTS:-"-XX:+UseG1GC -XX:GCTimeRatio=4 -XX:-G1UseAdaptiveIHOP \
 -XX:InitiatingHeapOccupancyPercent=75 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 \
--XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms16m -Xmx128m -XX:MetaspaceSize=64m \
+-XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms8m -Xmx128m -XX:MetaspaceSize=64m \
 -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:SweeperThreshold=50 \
 -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.1 -XX:+UseCompactObjectHeaders -Xss512k -XX:CICompilerCount=1 \
 --enable-native-access=ALL-UNNAMED"}
+# The AOT cache's training run (scripts/run.sh, the package's postinst) adds these: no method
+# profiles in the cache, since they only feed C2, which TieredStopAtLevel=1 never runs; without
+# them the cache is 1.5 MB smaller and the daemon's PSS ~2 MB lower.
+PODSHIM_AOT_TRAIN_OPTS=${PODSHIM_AOT_TRAIN_OPTS:-"-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining"}

@@ -14,9 +14,10 @@ fi
 # Run a copy, keyed by content: a later build must never rewrite the jars of a running daemon
 # (the JVM opens library jars lazily and would fail to load classes). The key is computed once per
 # build (daemon/target/dist.key), not at every start: a start only checks that no jar is newer.
+# The JVM flags are part of the key: a cache made under other flags (another GC) would be refused.
 key=daemon/target/dist.key
-if [ ! -s "$key" ] || [ -n "$(find "$jar" daemon/target/lib -newer "$key" -print -quit)" ]; then
-  cat "$jar" daemon/target/lib/*.jar | sha256sum | cut -c1-16 > "$key.tmp" && mv "$key.tmp" "$key"
+if [ ! -s "$key" ] || [ -n "$(find "$jar" daemon/target/lib scripts/jvm-opts.sh -newer "$key" -print -quit)" ]; then
+  cat "$jar" daemon/target/lib/*.jar scripts/jvm-opts.sh | sha256sum | cut -c1-16 > "$key.tmp" && mv "$key.tmp" "$key"
 fi
 dist=/var/cache/podshim/$(cat "$key")
 if [ ! -f "$dist/podshimd.jar" ]; then
@@ -29,7 +30,7 @@ fi
 aot=$dist/podshimd.aot
 if [ ! -f "$aot" ] && [ ! -f "$dist/aot-train.failed" ]; then
   # shellcheck disable=SC2086
-  if (cd "$dist" && "$JAVA_HOME/bin/java" $PODSHIM_JVM_OPTS -XX:AOTCacheOutput="$aot.tmp" \
+  if (cd "$dist" && "$JAVA_HOME/bin/java" $PODSHIM_JVM_OPTS $PODSHIM_AOT_TRAIN_OPTS -XX:AOTCacheOutput="$aot.tmp" \
       -jar "$dist/podshimd.jar" aot-train) >"$dist/aot-train.log" 2>&1 && [ -f "$aot.tmp" ]; then
     mv "$aot.tmp" "$aot"
   else
