@@ -302,7 +302,10 @@ class LeanBenchmark {
             return;
           }
         } catch (StatusRuntimeException notYet) {
-          // connection refused or UNAVAILABLE while starting
+          // connection refused or UNAVAILABLE while starting. A refused connection puts the channel
+          // in grpc's reconnect backoff (1 s at first), which would be measured instead of the
+          // daemon: try again at the next poll.
+          channel.resetConnectBackoff();
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("not ready within a minute");
