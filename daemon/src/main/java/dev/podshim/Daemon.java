@@ -31,6 +31,7 @@ import dev.podshim.transport.ReadinessGate;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -144,7 +145,8 @@ public final class Daemon implements AutoCloseable {
     startWatchdog();
     LOG.atInfo().addKeyValue("version", Version.current())
         .addKeyValue("metrics", metrics == null ? "off" : config.metricsAddress())
-        .addKeyValue("streaming", streaming.baseUrl()).log("podshimd ready");
+        .addKeyValue("streaming", streaming.baseUrl())
+        .addKeyValue("startup_ms", ManagementFactory.getRuntimeMXBean().getUptime()).log("podshimd ready");
   }
 
   private static EventLoops made(FutureTask<EventLoops> loops) throws IOException {
