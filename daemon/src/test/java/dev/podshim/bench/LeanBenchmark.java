@@ -72,13 +72,12 @@ class LeanBenchmark {
 
     void cleanRoot() throws Exception;
 
-    /** Where the daemon's log tells how long each start took, and in what unit. */
-    Path log();
-
-    Pattern loggedStart();
-
-    double loggedStartUnitMillis();
+    /** Where the daemon's log tells how long each start took. */
+    StartLog startLog();
   }
+
+  /** A log file and the line in it that gives a start's duration, in {@code unitMillis} ms. */
+  private record StartLog(Path file, Pattern line, double unitMillis) {}
 
   /**
    * The {@code n}th start time (1-based) the daemon logged, waiting up to a second for the line:
@@ -87,13 +86,14 @@ class LeanBenchmark {
   private static long loggedStart(Runtime runtime, int n) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     while (true) {
+      StartLog log = runtime.startLog();
       List<String> found = new ArrayList<>();
-      Matcher m = runtime.loggedStart().matcher(Files.readString(runtime.log()));
+      Matcher m = log.line().matcher(Files.readString(log.file()));
       while (m.find()) {
         found.add(m.group(1));
       }
       if (found.size() >= n) {
-        return Math.round(Double.parseDouble(found.get(n - 1)) * runtime.loggedStartUnitMillis());
+        return Math.round(Double.parseDouble(found.get(n - 1)) * log.unitMillis());
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(runtime.name() + " logged " + found.size() + " starts, expected " + n);
@@ -290,16 +290,8 @@ class LeanBenchmark {
         dev.podshim.store.SandboxStore.deleteTree(root);
       }
 
-      public Path log() {
-        return dir.resolve("podshimd.log");
-      }
-
-      public Pattern loggedStart() {
-        return PODSHIM_STARTUP;
-      }
-
-      public double loggedStartUnitMillis() {
-        return 1;
+      public StartLog startLog() {
+        return new StartLog(dir.resolve("podshimd.log"), PODSHIM_STARTUP, 1);
       }
     };
   }
@@ -341,16 +333,8 @@ class LeanBenchmark {
         }
       }
 
-      public Path log() {
-        return dir.resolve("containerd.log");
-      }
-
-      public Pattern loggedStart() {
-        return CONTAINERD_STARTUP;
-      }
-
-      public double loggedStartUnitMillis() {
-        return 1000;
+      public StartLog startLog() {
+        return new StartLog(dir.resolve("containerd.log"), CONTAINERD_STARTUP, 1000);
       }
     };
   }
