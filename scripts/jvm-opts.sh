@@ -10,17 +10,18 @@
 # BENCHMARKS.md, "Daemon memory under bursts", has the figures.
 # MetaspaceSize above what the daemon loads (~35 MB), and SweeperThreshold 50 % of the code cache: below
 # them, class loading and C1 compiling trigger GCs mid-RPC (full GCs of 15-35 ms under serial).
-# CompileThresholdScaling=0.1: C1 compiles a method after 20 calls instead of 200. kubelet and critest
+# CompileThresholdScaling=0.5: C1 compiles a method after 100 calls instead of 200. kubelet and critest
 # read a pod's status once after each change, and at the default thresholds those reads ran
-# interpreted through a whole benchmark (critest's StatusPod p50 1.1-1.6 ms; 0.5-0.8 ms at 0.1), for
-# ~4 MiB more code cache once every path has run (BENCHMARKS.md, "Lean daemon").
+# interpreted through a whole benchmark: critest's StatusPod p50 on a fresh daemon 1.3-1.8 ms at 1.0,
+# 0.6-0.7 ms at 0.5. 0.1 was no faster and its code cache held 8 MiB more with 110 pods (19 vs 11 MiB
+# at 1.0, 13 MiB at 0.5). BENCHMARKS.md, "Lean daemon".
 # The one place of these flags: scripts/run.sh sources this file, and the Debian package installs it
 # as /usr/lib/podshim/jvm-opts.sh for its /usr/bin/podshimd launcher, which the unit runs.
 PODSHIM_JVM_OPTS=${PODSHIM_JVM_OPTS:-"-XX:+UseG1GC -XX:GCTimeRatio=4 -XX:-G1UseAdaptiveIHOP \
 -XX:InitiatingHeapOccupancyPercent=75 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 \
 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms8m -Xmx128m -XX:MetaspaceSize=64m \
 -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:SweeperThreshold=50 \
--XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.1 -XX:+UseCompactObjectHeaders -Xss512k -XX:CICompilerCount=1 \
+-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.5 -XX:+UseCompactObjectHeaders -Xss512k -XX:CICompilerCount=1 \
 --enable-native-access=ALL-UNNAMED"}
 # The AOT cache's training run (scripts/run.sh, the package's postinst) adds these: no method
 # profiles in the cache, since they only feed C2, which TieredStopAtLevel=1 never runs; without
