@@ -13,7 +13,7 @@
 # CompileThresholdScaling=0.5: C1 compiles a method after 100 calls instead of 200. kubelet and critest
 # read a pod's status once after each change, and at the default thresholds those reads ran
 # interpreted through a whole benchmark: critest's StatusPod p50 on a fresh daemon 1.3-1.8 ms at 1.0,
-# 0.6-0.7 ms at 0.5. 0.1 was no faster and its code cache held 8 MiB more with 110 pods (19 vs 11 MiB
+# 0.6-0.7 ms at 0.5. 0.1 was not measurably faster and its code cache held 8 MiB more with 110 pods (19 vs 11 MiB
 # at 1.0, 13 MiB at 0.5). BENCHMARKS.md, "Lean daemon".
 # The one place of these flags: scripts/run.sh sources this file, and the Debian package installs it
 # as /usr/lib/podshim/jvm-opts.sh for its /usr/bin/podshimd launcher, which the unit runs.
