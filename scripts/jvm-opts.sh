@@ -19,7 +19,7 @@
 # as /usr/lib/podshim/jvm-opts.sh for its /usr/bin/podshimd launcher, which the unit runs.
 PODSHIM_JVM_OPTS=${PODSHIM_JVM_OPTS:-"-XX:+UseG1GC -XX:GCTimeRatio=4 -XX:-G1UseAdaptiveIHOP \
 -XX:InitiatingHeapOccupancyPercent=75 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 \
--XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms8m -Xmx128m -XX:MetaspaceSize=64m \
+-XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -Xms16m -Xmx128m -XX:MetaspaceSize=64m \
 -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:SweeperThreshold=50 \
 -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.5 -XX:+UseCompactObjectHeaders -Xss512k -XX:CICompilerCount=1 \
 --enable-native-access=ALL-UNNAMED"}
