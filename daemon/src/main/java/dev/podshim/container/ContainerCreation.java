@@ -87,8 +87,7 @@ final class ContainerCreation {
         cleanup.push("release rootfs", () -> images.snapshots().release(id));
         makeVolumeDirs(rootfs, imageConfig, config);
         BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, podContext(sandbox),
-            targetPidns, tools.cgroupDriver(), tools.host().capabilities(), tools.host().oomScoreAdj(),
-            tools.host().appArmorEnabled(), runtime.handler()));
+            targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
           Files.createDirectories(Path.of(logPath).getParent());
