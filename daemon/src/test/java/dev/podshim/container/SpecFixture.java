@@ -95,7 +95,7 @@ final class SpecFixture {
         new NamespaceModes(Mode.POD, pidMode, Mode.POD, pidMode == Mode.TARGET ? "target" : ""), runAsUser,
         runAsGroup, runAsUsername, readonlyRootfs, supplementalGroups, groupsPolicy, noNewPrivs, maskedPaths,
         readonlyPaths, seccomp, apparmor);
-    ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", command, args,
+    ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", "", command, args,
         workingDir, envs, mounts, devices, Map.of("app", "web"), annotations, "web.log", false, false, tty,
         resources, security, "");
     ImageConfig image = new ImageConfig("sha256:feed", entrypoint, cmd, imageEnv, imageWorkingDir, imageUser, "",
