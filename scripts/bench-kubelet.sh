@@ -12,26 +12,26 @@
 #   BURST pods of 1 container at once, BURST pods of 2 containers at once,
 # each pod a busybox `sleep`; every pod is awaited Running and Ready in /pods (polled every 0.1 s),
 # and its manifest removed and its sandbox gone from the runtime before the next round. kubelet's
-# histograms are read from /metrics before and after each phase (delta: count, mean, and p50/p90
-# interpolated in the buckets as Prometheus' histogram_quantile does).
+# histograms are read from /metrics before each round and once its pods are Ready (deltas: count,
+# mean, and p50/p90 interpolated in the buckets as Prometheus' histogram_quantile does).
 # kubelet does not record kubelet_pod_start_sli_duration_seconds for static pods (its pod config
-# skips them on the "observed on watch" path), so the table reports its observation count only, and
-# instead: manifest written -> pod Ready in /pods per pod (what the SLI measures, from outside: the
-# pod's creation to all its containers started, observed), the wall clock to all pods of a round
-# Ready, kubelet_pod_start_duration_seconds (first seen -> Running; kubelet observes each static pod
-# twice, at its first sync and when Running, so its sum is divided by the pods, not the count), the
-# pod worker's first sync (kubelet_pod_worker_duration_seconds{operation_type="create"}) and
-# kubelet's CRI calls (kubelet_runtime_operations_duration_seconds).
+# skips them on the "observed on watch" path): the report gives its observation count, and instead,
+# per pod, manifest written -> Running and Ready in /pods (the SLI's span seen from outside: creation
+# to all containers started, observed) and the same from kubelet's log (SyncLoop ADD -> PLEG's last
+# ContainerStarted); the wall clock to all pods of a round Ready; kubelet_pod_start_duration_seconds
+# (first seen -> Running; kubelet observes each static pod twice, at its first sync and when Running,
+# so the sum is divided by the pods); the pod worker's first sync
+# (kubelet_pod_worker_duration_seconds{operation_type="create"}) and kubelet's CRI calls.
 #
 # Undoes what kubelet changes on the host: the sysctls vm.overcommit_memory, kernel.panic and
-# kernel.panic_on_oops (restored to what they were, unless changed again since), the bind mount of its root dir, its cgroups
-# (every hierarchy under /sys/fs/cgroup), its iptables chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY,
-# KUBE-IPTABLES-HINT; only when none existed before, i.e. no other kubelet made them), its symlinks
-# in /var/log/containers and the device-plugin socket it puts in /var/lib/kubelet whatever its root
-# dir (removed only when the folder did not exist before). Stops kubelet, podshimd and containerd
+# kernel.panic_on_oops (back to what they were, unless changed again since), the bind mount of its
+# root dir, its cgroups (every hierarchy under /sys/fs/cgroup), its iptables chains (KUBE-FIREWALL,
+# KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT), its symlinks in /var/log/containers and the device-plugin
+# socket it puts in /var/lib/kubelet whatever its root dir; the chains and /var/lib/kubelet only when
+# they did not exist before and no other kubelet runs. Stops kubelet, podshimd and containerd
 # (containerd only if this script started it). Starting again cleans up after an aborted run.
-# Leaves the local registry running and everything else under $W (kubelet's logs, podshim's state
-# root with its image store).
+# Leaves the local registry running and the rest under $W (kubelet's logs, podshim's state root with
+# its image store).
 #
 # Needs root, the Debian packages of `scripts/deps.sh test` and jq, ../shared/tools/{kubelet,crictl}
 # and ../shared/conformance/ (registry, images, CNI network; containerd2.sh fetches containerd 2.1.9
@@ -181,7 +181,7 @@ start_containerd() {
     touch "$W/containerd2.ours"
     "$CONF/containerd2.sh" start >&2
   fi
-  # kubelet kills every pod it did not make: refuse a containerd that runs someone else's
+  # kubelet stops every pod it did not make: refuse a containerd that runs someone else's
   local foreign
   foreign=$(crictl pods -o json | jq -r --arg ns "$NS" '[.items[] | select(.metadata.namespace != $ns)] | length')
   [ "$foreign" = 0 ] || die "containerd 2.1.9 at $SOCK runs $foreign pods of others; this benchmark's kubelet would kill them"
