@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A path inside a container's rootfs as the container would see it: symlinks are followed, but
@@ -18,10 +19,25 @@ final class RootfsPath {
   /** Linux's own limit on links followed in one lookup. */
   private static final int MAX_LINKS = 40;
 
+  /** Where a container path lies on the host while the container is being set up. */
+  interface View {
+    /** The host path holding {@code containerPath}; null where no symlink can be (a fresh kernel filesystem). */
+    @Nullable Path hostPath(String containerPath);
+  }
+
   private RootfsPath() {}
 
   /** {@code path} (e.g. "/etc/passwd") resolved inside {@code rootfs}; the result need not exist. */
   static Path resolve(Path rootfs, String path) throws IOException {
+    String reached = reached(p -> rootfs.resolve(p.substring(1)), path);
+    return reached.equals("/") ? rootfs : rootfs.resolve(reached.substring(1));
+  }
+
+  /**
+   * The clean container path a lookup of {@code path} ends at, following symlinks wherever {@code
+   * view} puts them (the rootfs, or a host directory mounted earlier), as runc's securejoin does.
+   */
+  static String reached(View view, String path) throws IOException {
     Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
     List<String> done = new ArrayList<>();
     int links = 0;
@@ -36,14 +52,14 @@ final class RootfsPath {
         }
         continue;
       }
-      Path candidate = join(rootfs, done).resolve(name);
-      if (!Files.isSymbolicLink(candidate)) {
-        done.add(name);
+      done.add(name);
+      Path candidate = view.hostPath(join(done));
+      if (candidate == null || !Files.isSymbolicLink(candidate)) {
         continue;
       }
+      done.removeLast();
       if (++links > MAX_LINKS) {
-        throw new FileSystemException(rootfs.resolve(path.replaceFirst("^/+", "")).toString(), null,
-            "too many levels of symbolic links");
+        throw new FileSystemException(path, null, "too many levels of symbolic links");
       }
       String target = Files.readSymbolicLink(candidate).toString();
       if (target.startsWith("/")) {
@@ -54,14 +70,10 @@ final class RootfsPath {
         todo.addFirst(parts.get(i));
       }
     }
-    return join(rootfs, done);
+    return join(done);
   }
 
-  private static Path join(Path rootfs, List<String> names) {
-    Path p = rootfs;
-    for (String name : names) {
-      p = p.resolve(name);
-    }
-    return p;
+  private static String join(List<String> names) {
+    return "/" + String.join("/", names);
   }
 }

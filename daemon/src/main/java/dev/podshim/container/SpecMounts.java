@@ -1,6 +1,7 @@
 package dev.podshim.container;
 
 import static dev.podshim.container.Fields.invalid;
+import static dev.podshim.container.Fields.quoted;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * The spec's {@code mounts}: containerd's defaults (/proc, /dev, /sys…), the pod's /dev/shm,
  * /etc/hosts, /etc/resolv.conf and /etc/hostname, then the CRI mounts, shallowest destination
  * first. A mount replaces an earlier one at the same destination; one at /dev also replaces
- * everything under it.
+ * everything under it. A CRI mount's destination is checked by {@link MountDestinations} where
+ * runc will reach it.
  */
 final class SpecMounts {
   private static final List<String> BIND_OPTIONS = List.of("rbind", "rprivate");
@@ -47,16 +49,18 @@ final class SpecMounts {
   }
 
   private final List<Mount> mounts = new ArrayList<>();
+  private final Path rootfs;
   private final Path mountinfo;
   private @Nullable MountInfo table;
   private @Nullable String rootfsPropagation;
 
-  private SpecMounts(Path mountinfo) {
+  private SpecMounts(Path rootfs, Path mountinfo) {
+    this.rootfs = rootfs;
     this.mountinfo = mountinfo;
   }
 
   static Result build(SpecInput in, Path mountinfo) {
-    SpecMounts result = new SpecMounts(mountinfo);
+    SpecMounts result = new SpecMounts(in.rootfs(), mountinfo);
     result.defaults(in.config().security().privileged());
     result.podFiles(in.pod(), in.config().security().readonlyRootfs());
     result.criMounts(in.config().mounts());
@@ -91,13 +95,53 @@ final class SpecMounts {
   }
 
   private void criMounts(List<ContainerConfig.Mount> requested) {
-    List<Mount> binds = new ArrayList<>();
+    record Bind(String field, Mount mount) {}
+    List<Bind> binds = new ArrayList<>();
     for (int i = 0; i < requested.size(); i++) {
-      binds.add(criMount("config.mounts[" + i + "]", requested.get(i)));
+      String field = "config.mounts[" + i + "]";
+      binds.add(new Bind(field, criMount(field, requested.get(i))));
     }
     // containerd's order: fewer path components first, so /a is mounted before /a/b
-    binds.sort(Comparator.comparingInt(m -> Path.of(m.destination()).getNameCount()));
-    binds.forEach(this::add);
+    binds.sort(Comparator.comparingInt(b -> Path.of(b.mount().destination()).getNameCount()));
+    for (Bind b : binds) {
+      Mount m = b.mount();
+      MountDestinations.check(b.field() + ".container_path", m.destination(), reached(b.field(), m.destination()),
+          Path.of(m.source()));
+      add(m);
+    }
+  }
+
+  /** Where runc's lookup of {@code destination} ends, following symlinks in the rootfs and in the mounts before it. */
+  private String reached(String field, String destination) {
+    try {
+      return RootfsPath.reached(this::hostPath, destination);
+    } catch (IOException e) {
+      throw invalid(field + ".container_path", "cannot resolve " + quoted(destination) + " in the image: "
+          + e.getMessage());
+    }
+  }
+
+  /** The host path under the deepest mount so far that holds {@code path}; null inside a kernel filesystem. */
+  private @Nullable Path hostPath(String path) {
+    Mount holder = null;
+    for (Mount m : mounts) {
+      if (contains(m.destination(), path)
+          && (holder == null || m.destination().length() > holder.destination().length())) {
+        holder = m;
+      }
+    }
+    if (holder == null) {
+      return rootfs.resolve(path.substring(1));
+    }
+    if (!holder.type().equals("bind")) {
+      return null;
+    }
+    String rest = path.substring(holder.destination().length()).replaceFirst("^/+", "");
+    return rest.isEmpty() ? Path.of(holder.source()) : Path.of(holder.source()).resolve(rest);
+  }
+
+  private static boolean contains(String dir, String path) {
+    return path.equals(dir) || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
   }
 
   private Mount criMount(String field, ContainerConfig.Mount m) {

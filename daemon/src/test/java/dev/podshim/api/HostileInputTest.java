@@ -14,20 +14,23 @@ import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.StopContainerRequest;
 import dev.podshim.testing.Containers;
-import dev.podshim.testing.CriHarnessTest;
 import dev.podshim.testing.Pods;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * Over-long and out-of-range values a client sends: INVALID_ARGUMENT naming the field, with an
- * error that quotes a short prefix and the length, never INTERNAL or a 4 MB message.
+ * Over-long, out-of-range and dangerous values a client sends: INVALID_ARGUMENT naming the field,
+ * with an error that quotes a short prefix and the length, never INTERNAL or a 4 MB message, and
+ * never a file written on the host. Containers run under real conmon and runc.
  */
-class HostileInputTest extends CriHarnessTest {
+class HostileInputTest extends ContainerHarnessTest {
   private static final String HUGE = "a".repeat(4 << 20);
   private static final int SHORT_MESSAGE = 512;
 
@@ -103,5 +106,32 @@ class HostileInputTest extends CriHarnessTest {
         Containers.config("x", "busybox", "true").setLogPath(HUGE))));
     refused("config.image.image", () -> cri.runtime.createContainer(Containers.create(podId, pod,
         Containers.config("x", HUGE, "true"))));
+  }
+
+  /** A host directory the test removes afterwards; the hostile calls must leave it empty. */
+  private static Path hostDir() throws IOException {
+    Path dir = Files.createTempDirectory("podshim-hostile-host");
+    dir.toFile().deleteOnExit();
+    return dir;
+  }
+
+  private String podWithBusybox(String name, dev.podshim.cri.v1.PodSandboxConfig.Builder pod) {
+    pullBusybox();
+    return runPod(pod);
+  }
+
+  /** runc mounted the host directory over the rootfs and made dev/ (null, zero, tty…) in it, then INTERNAL. */
+  @Test
+  void aMountOverTheRootOrIntoProcIsRefusedAndWritesNothingOnTheHost() throws IOException {
+    var pod = Pods.hostNetwork("hostile-mounts");
+    String podId = podWithBusybox("hostile-mounts", pod);
+    for (String destination : new String[] {"/", "/proc", "/proc/sysrq-trigger"}) {
+      Path host = hostDir();
+      refused("mounts[0].container_path", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+          Containers.config("over-root", busybox, "true")
+              .addMounts(Mount.newBuilder().setContainerPath(destination).setHostPath(host.toString())))));
+      assertThat(host).as("host directory mounted at %s", destination).isEmptyDirectory();
+      Files.delete(host);
+    }
   }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.config.CgroupDriver;
+import dev.podshim.store.ContainerConfig.Mount;
 import dev.podshim.store.ContainerConfig.Profile;
+import dev.podshim.store.ContainerConfig.Propagation;
 import dev.podshim.store.ContainerConfig.ProfileType;
 import dev.podshim.store.ContainerConfig.Resources;
 import dev.podshim.store.SandboxConfig.Mode;
@@ -296,6 +298,46 @@ class SpecBuilderTest {
     SpecFixture f = new SpecFixture(dir);
     f.seccomp = new Profile(ProfileType.LOCALHOST, ref.replace("@DIR", dir.toString()));
     f.assertInvalid(message);
+  }
+
+  /** runc would mount the host directory over the rootfs, or refuse what covers /proc: caught before it runs. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "/|\"/\" would replace the container's root filesystem",
+      "/proc/..|\"/\" would replace the container's root filesystem",
+      "/proc|only the host's procfs may be mounted over /proc",
+      "/proc/sysrq-trigger|\"/proc/sysrq-trigger\" is inside /proc",
+      "/proc/sys/kernel|is inside /proc",
+      "/to-root|\"/to-root\" (through a symlink, \"/\") would replace the container's root filesystem",
+      "/to-proc/sysrq-trigger|(through a symlink, \"/proc/sysrq-trigger\") is inside /proc",
+      "/vol/up|\"/vol/up\" (through a symlink, \"/\") would replace"})
+  void aMountOverTheRootOrIntoProcIsInvalid(String destination, String message) throws IOException {
+    Path host = Files.createDirectories(dir.resolve("host"));
+    Path vol = Files.createDirectories(dir.resolve("vol"));
+    Files.createSymbolicLink(vol.resolve("up"), Path.of(".."));
+    Files.createDirectories(dir.resolve("rootfs"));
+    Files.createSymbolicLink(dir.resolve("rootfs/to-root"), Path.of("/"));
+    Files.createSymbolicLink(dir.resolve("rootfs/to-proc"), Path.of("../proc"));
+    SpecFixture f = new SpecFixture(dir);
+    // /vol is mounted first: its host directory's symlink is what runc meets on the way to /vol/up
+    f.mounts = List.of(new Mount(destination, host.toString(), false, false, Propagation.PRIVATE),
+        new Mount("/vol", vol.toString(), false, false, Propagation.PRIVATE));
+    f.assertInvalid("config.mounts[0].container_path: ");
+    f.assertInvalid(message);
+    assertThat(host).isEmptyDirectory();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"/proc/cpuinfo, @HOST", "/proc/net/dev, @HOST", "/sys, @HOST", "/dev, @HOST", "/proc, /proc"})
+  void mountsOverWhatLxcfsEmulatesTheHostsSysOrDevOrProcfsItselfAreAllowed(String destination, String source)
+      throws IOException {
+    Path host = Files.createDirectories(dir.resolve("host"));
+    SpecFixture f = new SpecFixture(dir);
+    f.mounts = List.of(new Mount(destination, source.replace("@HOST", host.toString()), false, false,
+        Propagation.PRIVATE));
+    List<String> destinations = new ArrayList<>();
+    f.spec().path("mounts").forEach(m -> destinations.add(m.path("destination").asText()));
+    assertThat(destinations).contains(destination);
   }
 
   @ParameterizedTest(name = "{0} {1} with AppArmor {2}")
