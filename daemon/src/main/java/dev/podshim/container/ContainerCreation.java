@@ -21,6 +21,7 @@ import dev.podshim.os.ProcStat;
 import dev.podshim.sandbox.Clock;
 import dev.podshim.sandbox.Namespace;
 import dev.podshim.sandbox.PodFiles;
+import dev.podshim.sandbox.ReservedDirs;
 import dev.podshim.store.Container;
 import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerMetadata;
@@ -46,12 +47,13 @@ final class ContainerCreation {
   private static final String TERMINATION_ANNOTATION = "io.kubernetes.container.terminationMessagePath";
 
   /** The machine-facing parts creation needs. */
-  record Tools(Conmon conmon, HostFacts host, CgroupDriver cgroupDriver, Path socketDir) {
+  record Tools(Conmon conmon, HostFacts host, CgroupDriver cgroupDriver, Path socketDir, ReservedDirs reserved) {
     Tools {
       requireNonNull(conmon, "conmon");
       requireNonNull(host, "host");
       requireNonNull(cgroupDriver, "cgroupDriver");
       requireNonNull(socketDir, "socketDir");
+      requireNonNull(reserved, "reserved");
     }
   }
 
@@ -73,7 +75,8 @@ final class ContainerCreation {
         .orElseThrow(() -> CriException.notFound("image " + config.image() + " not found; pull it first"));
     ImageConfig imageConfig = images.config(image.id())
         .orElseThrow(() -> CriException.notFound("image " + config.image() + " not found; pull it first"));
-    String logPath = logPath(sandbox, config);
+    String logPath = config.logPath().isEmpty() ? ""
+        : LogPaths.resolve(sandbox.metadata().config().logDirectory(), config.logPath(), tools.reserved()).toString();
     int stopSignal = stopSignal(config, imageConfig);
     ContainerMetadata meta = new ContainerMetadata(id, name, sandbox.id(), config, image.id(),
         image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), imageName(config, image),
@@ -91,7 +94,7 @@ final class ContainerCreation {
             targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
-          Files.createDirectories(Path.of(logPath).getParent());
+          LogPaths.createParents(Path.of(sandbox.metadata().config().logDirectory()), Path.of(logPath));
         }
         Files.createDirectories(tools.socketDir());
         cleanup.push("delete from " + runtime.handler(), () -> runtime.delete(id));
@@ -156,24 +159,6 @@ final class ContainerCreation {
     }
     boolean namedById = image.id().equals(config.image()) || image.id().equals("sha256:" + config.image());
     return namedById && !image.repoTags().isEmpty() ? image.repoTags().getFirst() : config.image();
-  }
-
-  private static String logPath(Sandbox sandbox, ContainerConfig config) {
-    if (config.logPath().isEmpty()) {
-      return "";
-    }
-    String dir = sandbox.metadata().config().logDirectory();
-    if (dir.isEmpty()) {
-      throw CriException.invalidArgument("config.log_path: the sandbox has no log_directory to put "
-          + config.logPath() + " in");
-    }
-    Path base = Path.of(dir).normalize();
-    Path log = base.resolve(config.logPath()).normalize();
-    if (Path.of(config.logPath()).isAbsolute() || !log.startsWith(base) || log.equals(base)) {
-      throw CriException.invalidArgument("config.log_path: " + config.logPath()
-          + " is not a path inside the sandbox's log directory " + dir);
-    }
-    return log.toString();
   }
 
   private static int stopSignal(ContainerConfig config, ImageConfig image) {

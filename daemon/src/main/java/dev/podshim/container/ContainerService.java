@@ -76,7 +76,8 @@ public final class ContainerService {
         Thread.ofPlatform().daemon().name("podshim-exec-timer").factory());
     ContainerCreation.Tools tools = new ContainerCreation.Tools(
         new dev.podshim.oci.Conmon(Path.of("/usr/bin/conmon"), conmonLogLevel(config.logLevel())),
-        HostFacts.read(), config.cgroupDriver(), config.root().resolve("sockets"));
+        HostFacts.read(), config.cgroupDriver(), config.root().resolve("sockets"),
+        dev.podshim.sandbox.ReservedDirs.of(config));
     return new ContainerService(store, sandboxes, images, runtimes, tools, watcher, timer);
   }
 

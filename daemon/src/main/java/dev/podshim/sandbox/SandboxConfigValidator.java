@@ -32,11 +32,13 @@ final class SandboxConfigValidator {
   private final Sysctls sysctls;
   private final PodCgroups cgroups;
   private final Set<String> runtimeHandlers;
+  private final ReservedDirs reserved;
 
-  SandboxConfigValidator(Sysctls sysctls, PodCgroups cgroups, Set<String> runtimeHandlers) {
+  SandboxConfigValidator(Sysctls sysctls, PodCgroups cgroups, Set<String> runtimeHandlers, ReservedDirs reserved) {
     this.sysctls = sysctls;
     this.cgroups = cgroups;
     this.runtimeHandlers = Set.copyOf(runtimeHandlers);
+    this.reserved = reserved;
   }
 
   void validate(SandboxConfig c) {
@@ -85,7 +87,11 @@ final class SandboxConfigValidator {
     }
   }
 
-  private static void logDirectory(String dir) {
+  /**
+   * Absolute and clean, outside the kernel's filesystems and podshim's own directories, also once
+   * symlinks are resolved: conmon creates and appends to files under it.
+   */
+  private void logDirectory(String dir) {
     if (dir.isEmpty()) {
       return;
     }
@@ -97,10 +103,13 @@ final class SandboxConfigValidator {
     if (!p.normalize().equals(p) || dir.contains("/../") || dir.endsWith("/..") || p.getNameCount() == 0) {
       throw invalid("config.log_directory", "must be a clean path without '.' or '..', got " + Inputs.quoted(dir) + "");
     }
-    String top = "/" + p.getName(0);
-    if (FORBIDDEN_LOG_ROOTS.contains(top)) {
-      throw invalid("config.log_directory", "must not be under " + top);
+    for (Path candidate : List.of(p, ReservedDirs.real(p))) {
+      String top = candidate.getNameCount() == 0 ? "/" : "/" + candidate.getName(0);
+      if (FORBIDDEN_LOG_ROOTS.contains(top)) {
+        throw invalid("config.log_directory", "must not be under " + top);
+      }
     }
+    reserved.refuseOverlap("config.log_directory", p);
   }
 
   private static void dns(SandboxConfig.Dns dns) {

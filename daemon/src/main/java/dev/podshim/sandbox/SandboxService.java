@@ -73,7 +73,7 @@ public final class SandboxService {
     PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
     Sysctls sysctls = new Sysctls(Path.of("/proc/sys"));
     return new SandboxService(store,
-        new SandboxConfigValidator(sysctls, cgroups, runtimeHandlers(config)),
+        new SandboxConfigValidator(sysctls, cgroups, runtimeHandlers(config), ReservedDirs.of(config)),
         sysctls,
         new SandboxFiles(Path.of("/etc/resolv.conf"), Path.of("/etc/hosts")),
         new PauseLauncher(pauseBinary),

@@ -26,10 +26,13 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Containers under real conmon and runc, in real pod sandboxes, with a busybox image from a local registry. */
 class ContainerLifecycleTest extends ContainerHarnessTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+  /** The pods' log directories: outside the state root, as podshim requires. */
+  @TempDir Path logs;
 
   private PodSandboxConfig.Builder pod;
   private String podId;
@@ -37,7 +40,7 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
   @BeforeEach
   void podAndImage() {
     pullBusybox();
-    pod = Pods.config("app").setLogDirectory(root.resolve("logs/app").toString());
+    pod = Pods.config("app").setLogDirectory(logs.resolve("app").toString());
     podId = runPod(pod);
   }
 
@@ -56,7 +59,7 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
     assertThat(status.getReason()).isEqualTo("Error");
     assertThat(status.getStartedAt()).isPositive();
     assertThat(status.getFinishedAt()).isGreaterThanOrEqualTo(status.getStartedAt());
-    assertThat(status.getLogPath()).isEqualTo(root.resolve("logs/app/job/0.log").toString());
+    assertThat(status.getLogPath()).isEqualTo(logs.resolve("app/job/0.log").toString());
     List<String> lines = Files.readAllLines(Path.of(status.getLogPath()));
     assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\S+ stdout F hello"));
     assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\S+ stderr F oops"));

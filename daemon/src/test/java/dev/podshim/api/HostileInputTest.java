@@ -134,4 +134,31 @@ class HostileInputTest extends ContainerHarnessTest {
       Files.delete(host);
     }
   }
+
+  /**
+   * conmon opens the log file by path and follows links: a link under the pod's log directory
+   * led it into another pod's state (or anywhere on the host).
+   */
+  @Test
+  void aLogPathThroughASymlinkOutOfTheLogDirectoryIsRefused() throws IOException {
+    Path logs = hostDir();
+    Path outside = hostDir();
+    var victim = Pods.hostNetwork("victim");
+    String victimId = podWithBusybox("victim", victim);
+    Path victimDir = root.resolve("sandboxes").resolve(victimId);
+    byte[] victimStatus = Files.readAllBytes(victimDir.resolve("status.json"));
+    var pod = Pods.hostNetwork("hostile-logs").setLogDirectory(logs.toString());
+    String podId = runPod(pod);
+    Files.createSymbolicLink(logs.resolve("state"), victimDir);
+    Files.createSymbolicLink(logs.resolve("out"), outside);
+    for (String logPath : new String[] {"state/status.json", "out/c/0.log", "../x.log", "/etc/x.log"}) {
+      refused("log_path", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+          Containers.config("logger", busybox, "true").setLogPath(logPath))));
+    }
+    assertThat(victimDir.resolve("status.json")).hasBinaryContent(victimStatus);
+    assertThat(outside).isEmptyDirectory();
+    Files.delete(logs.resolve("state"));
+    Files.delete(logs.resolve("out"));
+    Files.delete(outside);
+  }
 }

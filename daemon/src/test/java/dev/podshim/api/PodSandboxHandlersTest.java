@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PodSandboxHandlersTest extends CriHarnessTest {
+  /** The pods' log directories: outside the state root, as podshim requires. */
+  @TempDir Path logs;
 
   private String run(PodSandboxConfig.Builder config) {
     return cri.runtime.runPodSandbox(Pods.run(config)).getPodSandboxId();
@@ -40,7 +42,7 @@ class PodSandboxHandlersTest extends CriHarnessTest {
   @Test
   void runStopRemoveLifecycle() throws Exception {
     PodSandboxConfig.Builder config = Pods.config("web").putLabels("app", "web").putAnnotations("a", "b")
-        .setLogDirectory(root.resolve("logs/web").toString())
+        .setLogDirectory(logs.resolve("web").toString())
         .setDnsConfig(DNSConfig.newBuilder().addServers("10.96.0.10").addSearches("svc.cluster.local").addOptions("ndots:5"));
     String id = run(config);
     assertThat(id).hasSize(64);
@@ -53,7 +55,7 @@ class PodSandboxHandlersTest extends CriHarnessTest {
     assertThat(status.getInfoMap().get("info")).contains("\"pid\"").contains("/ns/net");
     assertThat(Files.readString(root.resolve("sandboxes").resolve(id).resolve("resolv.conf")))
         .contains("nameserver 10.96.0.10").contains("search svc.cluster.local").contains("options ndots:5");
-    assertThat(Files.isDirectory(root.resolve("logs/web"))).isTrue();
+    assertThat(Files.isDirectory(logs.resolve("web"))).isTrue();
     assertThat(NodeLeaks.of(root).pauses()).hasSize(1);
 
     cri.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());

@@ -102,6 +102,38 @@ class RunPodSandboxBadInputTest {
     assertThat(Files.exists(Path.of("/etc/x"))).isFalse();
   }
 
+  /**
+   * conmon writes under a pod's log directory: inside the state root a container's log_path of
+   * {@code <other pod id>/status.json} had it append log lines to another pod's status file.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"root", "sandboxes", "containers/x", "parent of root",
+      "link to root", "link to /proc"})
+  void aLogDirectoryInOrOverPodshimsOwnDirectoriesIsRefused(String where) throws Exception {
+    Path elsewhere = Files.createTempDirectory("podshim-bad-logs");
+    try {
+      String dir = switch (where) {
+        case "root" -> root.toString();
+        case "sandboxes" -> root.resolve("sandboxes").toString();
+        case "containers/x" -> root.resolve("containers/x").toString();
+        case "parent of root" -> root.getParent().toString();
+        case "link to root" -> Files.createSymbolicLink(elsewhere.resolve("l"), root).resolve("sandboxes").toString();
+        case "link to /proc" -> Files.createSymbolicLink(elsewhere.resolve("p"), Path.of("/proc/sys")).toString();
+        default -> throw new IllegalArgumentException(where);
+      };
+      assertThatThrownBy(() -> cri.runtime.runPodSandbox(
+              RunPodSandboxRequest.newBuilder().setConfig(Pods.config("logs-" + where.hashCode()).setLogDirectory(dir))
+                  .build()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).contains("config.log_directory");
+          });
+      assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
+    } finally {
+      dev.podshim.store.SandboxStore.deleteTree(elsewhere);
+    }
+  }
+
   @ParameterizedTest(name = "runtime handler {0}")
   @org.junit.jupiter.params.provider.ValueSource(strings = {"kata", "../runc"})
   void unknownRuntimeHandlerIsRefused(String handler) {
