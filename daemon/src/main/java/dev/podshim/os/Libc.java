@@ -31,6 +31,7 @@ final class Libc {
   // errno values; the same on every Linux architecture Java runs on.
   static final int EPERM = 1;
   static final int ENOENT = 2;
+  static final int ELOOP = 40;
   static final int ESRCH = 3;
   static final int EINTR = 4;
   static final int ECHILD = 10;
@@ -80,6 +81,8 @@ final class Libc {
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
   private static final Downcall LSTAT =
       Downcall.errnoCapturing("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall FSTAT =
+      Downcall.errnoCapturing("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
   private static final Downcall UMOUNT2 =
       Downcall.errnoCapturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final Downcall SYSCALL2 =
@@ -269,6 +272,14 @@ final class Libc {
   static int lstat(MemorySegment err, MemorySegment path, MemorySegment stat) {
     try {
       return (int) LSTAT.handle().invokeExact(err, path, stat);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int fstat(MemorySegment err, int fd, MemorySegment stat) {
+    try {
+      return (int) FSTAT.handle().invokeExact(err, fd, stat);
     } catch (Throwable t) {
       throw unexpected(t);
     }

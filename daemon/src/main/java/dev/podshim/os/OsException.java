@@ -11,6 +11,7 @@ public final class OsException extends RuntimeException {
   /** errno values callers of this package test for. */
   public static final int EPERM = Libc.EPERM;
   public static final int ENOENT = Libc.ENOENT;
+  public static final int ELOOP = Libc.ELOOP;
   public static final int ESRCH = Libc.ESRCH;
   public static final int ECHILD = Libc.ECHILD;
   public static final int E2BIG = Libc.E2BIG;

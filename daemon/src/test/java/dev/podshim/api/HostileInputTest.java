@@ -161,4 +161,35 @@ class HostileInputTest extends ContainerHarnessTest {
     Files.delete(logs.resolve("out"));
     Files.delete(outside);
   }
+
+  /**
+   * A FIFO nobody writes held the CRI thread in open() for good, the legacy {@code
+   * localhost/<path>} form too: the client saw DEADLINE_EXCEEDED and the thread never came back.
+   */
+  @Test
+  void aSeccompProfileThatIsAFifoIsRefusedAtOnceInBothForms() throws IOException {
+    var pod = Pods.hostNetwork("hostile-seccomp");
+    String podId = podWithBusybox("hostile-seccomp", pod);
+    Path dir = hostDir();
+    Path fifo = dir.resolve("fifo");
+    dev.podshim.os.FileCalls.mknod(fifo, dev.podshim.os.FileCalls.S_IFIFO, 0600, 0, 0);
+    try {
+      var current = Containers.config("seccomp", busybox, "true");
+      current.getLinuxBuilder().getSecurityContextBuilder().setSeccomp(dev.podshim.cri.v1.SecurityProfile.newBuilder()
+          .setProfileType(dev.podshim.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef(fifo.toString()));
+      var legacy = Containers.config("seccomp", busybox, "true");
+      legacy.getLinuxBuilder().getSecurityContextBuilder().setSeccompProfilePath("localhost/" + fifo);
+      for (var config : java.util.List.of(current, legacy)) {
+        refused("seccomp.localhost_ref", () -> cri.runtime.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+            .createContainer(Containers.create(podId, pod, config)));
+      }
+    } finally {
+      // a reader stuck in open() returns once a writer comes
+      while (dev.podshim.os.Fifo.writeIfRead(fifo, "x".getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        Thread.onSpinWait();
+      }
+      Files.delete(fifo);
+      Files.delete(dir);
+    }
+  }
 }

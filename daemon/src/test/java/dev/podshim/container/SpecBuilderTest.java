@@ -300,6 +300,45 @@ class SpecBuilderTest {
     f.assertInvalid(message);
   }
 
+  /**
+   * /dev/zero, /dev/urandom and an 80 MB file ran the heap out (INTERNAL), and a FIFO nobody writes
+   * held the CRI thread in open() for good: each is refused at once.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "/dev/zero|is a character device, not a regular file",
+      "/dev/urandom|is a character device, not a regular file",
+      "@DIR/big.json|is larger than 1048576 bytes",
+      "@DIR/fifo|is a FIFO, not a regular file",
+      "@DIR/sub|is a directory, not a regular file",
+      "@DIR/link.json|is a symbolic link"})
+  void aLocalhostSeccompProfileThatIsNotASmallRegularFileIsRefusedAtOnce(String ref, String message)
+      throws IOException {
+    try (java.io.RandomAccessFile big = new java.io.RandomAccessFile(dir.resolve("big.json").toFile(), "rw")) {
+      big.setLength(80L << 20);
+    }
+    dev.podshim.os.FileCalls.mknod(dir.resolve("fifo"), dev.podshim.os.FileCalls.S_IFIFO, 0600, 0, 0);
+    Files.createDirectories(dir.resolve("sub"));
+    Path good = Files.writeString(dir.resolve("good.json"), "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+    Files.createSymbolicLink(dir.resolve("link.json"), good);
+    SpecFixture f = new SpecFixture(dir);
+    String path = ref.replace("@DIR", dir.toString());
+    f.seccomp = new Profile(ProfileType.LOCALHOST, path);
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+        () -> f.assertInvalid("seccomp.localhost_ref: cannot read seccomp profile: open " + path + ": " + message));
+  }
+
+  /** The parse error quoted the file's first token: for /etc/shadow, "root". */
+  @Test
+  void aLocalhostSeccompProfileThatIsNotJsonIsRefusedWithoutEchoingIt() throws IOException {
+    Path shadow = Files.writeString(dir.resolve("shadow"), "root:$6$s3cret:19000:0:99999:7:::\n");
+    SpecFixture f = new SpecFixture(dir);
+    f.seccomp = new Profile(ProfileType.LOCALHOST, shadow.toString());
+    f.assertInvalid("seccomp profile " + shadow + " is not JSON (line 1, column 6)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(f::build).message()
+        .doesNotContain("root:").doesNotContain("'root'").doesNotContain("s3cret");
+  }
+
   /** runc would mount the host directory over the rootfs, or refuse what covers /proc: caught before it runs. */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
