@@ -8,6 +8,7 @@ import dev.podshim.cri.v1.NamespaceOption;
 import dev.podshim.cri.v1.SecurityProfile;
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.Inputs;
+import dev.podshim.errors.Metadata;
 import dev.podshim.store.ContainerConfig.Device;
 import dev.podshim.store.ContainerConfig.Env;
 import dev.podshim.store.ContainerConfig.GroupsPolicy;
@@ -36,6 +37,10 @@ final class ContainerConfigMapper {
     if (!c.hasMetadata() || c.getMetadata().getName().isEmpty()) {
       throw CriException.invalidArgument("config.metadata.name: is required");
     }
+    // the same limits as a pod's: the name is part of the container's runtime name and conmon's arguments
+    Metadata.name("config.metadata.name", c.getMetadata().getName(), true);
+    Metadata.mapSize("config.labels", c.getLabelsMap());
+    Metadata.mapSize("config.annotations", c.getAnnotationsMap());
     if (!c.hasImage() || c.getImage().getImage().isEmpty()) {
       throw CriException.invalidArgument("config.image.image: is required");
     }

@@ -2,13 +2,13 @@ package dev.podshim.sandbox;
 
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.Inputs;
+import dev.podshim.errors.Metadata;
 import dev.podshim.store.SandboxConfig;
 import dev.podshim.store.SandboxConfig.Mode;
 import dev.podshim.store.SandboxConfig.PortMapping;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,14 +19,11 @@ import java.util.regex.Pattern;
 final class SandboxConfigValidator {
   private static final Pattern HOSTNAME =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  private static final Pattern NAME_PART = Pattern.compile("[^/\\x00-\\x1f\\x7f]+");
   private static final Pattern DNS_WORD = Pattern.compile("[^\\s\\x00]+");
   private static final Set<String> FORBIDDEN_LOG_ROOTS = Set.of("/proc", "/sys", "/dev");
   private static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP");
-  /** Kubernetes caps all annotations of an object at 256 KiB; labels get the same ceiling. */
-  static final int MAX_MAP_BYTES = 256 * 1024;
   private static final int MAX_HOSTNAME = 64;
-  private static final int MAX_NAME = 253;
+  private static final int MAX_NAME = Metadata.MAX_NAME;
   private static final int MAX_DNS_SEARCHES = 32;
 
   private final Sysctls sysctls;
@@ -42,9 +39,9 @@ final class SandboxConfigValidator {
   }
 
   void validate(SandboxConfig c) {
-    namePart("config.metadata.name", c.metadata().name(), true);
-    namePart("config.metadata.namespace", c.metadata().namespace(), true);
-    namePart("config.metadata.uid", c.metadata().uid(), false);
+    Metadata.name("config.metadata.name", c.metadata().name(), true);
+    Metadata.name("config.metadata.namespace", c.metadata().namespace(), true);
+    Metadata.name("config.metadata.uid", c.metadata().uid(), false);
     hostname(c);
     logDirectory(c.logDirectory());
     if (c.dns() != null) {
@@ -53,26 +50,14 @@ final class SandboxConfigValidator {
     for (int i = 0; i < c.portMappings().size(); i++) {
       portMapping("config.port_mappings[" + i + "]", c.portMappings().get(i));
     }
-    mapSize("config.labels", c.labels());
-    mapSize("config.annotations", c.annotations());
+    Metadata.mapSize("config.labels", c.labels());
+    Metadata.mapSize("config.annotations", c.annotations());
     namespaces(c.namespaces());
     cgroups.validateParent(c.cgroupParent());
     sysctls.validate(c.sysctls(), c.namespaces());
     if (!runtimeHandlers.contains(c.runtimeHandler())) {
       throw invalid("runtime_handler", "unknown runtime handler \"" + c.runtimeHandler() + "\" (configured: "
           + runtimeHandlers.stream().sorted().toList() + ")");
-    }
-  }
-
-  private static void namePart(String field, String value, boolean required) {
-    if (value.isEmpty()) {
-      if (required) {
-        throw invalid(field, "must not be empty");
-      }
-      return;
-    }
-    if (value.length() > MAX_NAME || !NAME_PART.matcher(value).matches()) {
-      throw invalid(field, "must be at most " + MAX_NAME + " printable characters without '/'");
     }
   }
 
@@ -151,19 +136,6 @@ final class SandboxConfigValidator {
       } catch (IllegalArgumentException e) {
         throw invalid(field + ".host_ip", "" + Inputs.quoted(pm.hostIp()) + " is not an IP address");
       }
-    }
-  }
-
-  private static void mapSize(String field, Map<String, String> map) {
-    long bytes = 0;
-    for (Map.Entry<String, String> e : map.entrySet()) {
-      if (e.getKey().isEmpty()) {
-        throw invalid(field, "keys must not be empty");
-      }
-      bytes += e.getKey().length() + e.getValue().length();
-    }
-    if (bytes > MAX_MAP_BYTES) {
-      throw invalid(field, "total size " + bytes + " bytes exceeds " + MAX_MAP_BYTES);
     }
   }
 

@@ -192,4 +192,21 @@ class HostileInputTest extends ContainerHarnessTest {
       Files.delete(dir);
     }
   }
+
+  /** Pods refused these already; containers took them, a 300 KB label key included. */
+  @Test
+  void containerNamesAndLabelsHaveThePodsLimits() {
+    var pod = Pods.hostNetwork("hostile-names");
+    String podId = podWithBusybox("hostile-names", pod);
+    for (String name : new String[] {"a/b", "..", "up..", "two\nlines", "n".repeat(300)}) {
+      refused("config.metadata.name", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+          Containers.config(name, busybox, "true"))));
+    }
+    refused("config.labels", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("labels", busybox, "true").putLabels("k".repeat(300 << 10), "v"))));
+    refused("config.annotations", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("annotations", busybox, "true").putAnnotations("a", "v".repeat(300 << 10)))));
+    refused("config.labels", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("labels", busybox, "true").putLabels("", "v"))));
+  }
 }
