@@ -8,17 +8,17 @@ import java.util.Set;
 /**
  * What this node lets a container have, read once at start-up: the capabilities podshimd holds
  * (a container never gets more), its own oom_score_adj (lowering below it fails with EPERM
- * without CAP_SYS_RESOURCE), whether the kernel has AppArmor, and what hugepage limits can apply.
+ * without CAP_SYS_RESOURCE), whether the kernel has AppArmor, and the resources limits apply to.
  */
-public record HostFacts(Set<String> capabilities, int oomScoreAdj, boolean appArmorEnabled, Hugetlb hugetlb) {
+public record HostFacts(Set<String> capabilities, int oomScoreAdj, boolean appArmorEnabled, NodeResources node) {
   public HostFacts {
     capabilities = Set.copyOf(capabilities);
-    java.util.Objects.requireNonNull(hugetlb, "hugetlb");
+    java.util.Objects.requireNonNull(node, "node");
   }
 
   static HostFacts read() {
     return new HostFacts(dev.podshim.oci.Capabilities.held(), ownOomScoreAdj(),
-        "Y".equals(firstLine(Path.of("/sys/module/apparmor/parameters/enabled"))), Hugetlb.read());
+        "Y".equals(firstLine(Path.of("/sys/module/apparmor/parameters/enabled"))), NodeResources.read());
   }
 
   private static int ownOomScoreAdj() {

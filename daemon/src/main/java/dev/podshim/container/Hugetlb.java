@@ -41,8 +41,7 @@ public record Hugetlb(boolean controller, Set<String> pageSizes) {
   /** From the mount table, the cgroup root it names, and the kernel's hugepages directory. */
   static Hugetlb read(Path mountinfo, Path cgroupRoot, Path hugepages) {
     List<String[]> mounts = mounts(mountinfo);
-    boolean unified = mounts.stream()
-        .anyMatch(m -> m[0].equals(cgroupRoot.toString()) && m[1].equals("cgroup2"));
+    boolean unified = unified(mounts, cgroupRoot);
     boolean controller = unified
         ? List.of(HostFacts.firstLine(cgroupRoot.resolve("cgroup.controllers")).split(" ")).contains("hugetlb")
         : mounts.stream().anyMatch(m -> m[1].equals("cgroup") && List.of(m[2].split(",")).contains("hugetlb"));
@@ -76,8 +75,13 @@ public record Hugetlb(boolean controller, Set<String> pageSizes) {
     return sizes;
   }
 
+  /** Whether {@code cgroupRoot} itself is the cgroup v2 tree, so that the runtime works on v2 alone. */
+  static boolean unified(List<String[]> mounts, Path cgroupRoot) {
+    return mounts.stream().anyMatch(m -> m[0].equals(cgroupRoot.toString()) && m[1].equals("cgroup2"));
+  }
+
   /** Each mount as {mount point, filesystem type, super options}. */
-  private static List<String[]> mounts(Path mountinfo) {
+  static List<String[]> mounts(Path mountinfo) {
     try {
       return Files.readAllLines(mountinfo).stream().map(line -> line.split(" - ", 2)).filter(h -> h.length == 2)
           .map(h -> new String[] {field(h[0], 4), field(h[1], 0), field(h[1], 2)}).toList();

@@ -58,7 +58,7 @@ public final class SpecBuilder {
     ObjectNode linux = Json.object();
     SpecDevices.Result devices = SpecDevices.build(in.config().devices(), security.privileged(), host.dev());
     linux.set("devices", devices.devices());
-    ObjectNode resources = SpecResources.build(in.config().resources(), in.host().hugetlb());
+    ObjectNode resources = SpecResources.build("config.linux.resources", in.config().resources(), in.host().node());
     resources.set("devices", devices.cgroupRules());
     linux.set("resources", resources);
     linux.put("cgroupsPath", SpecResources.cgroupsPath(in.cgroupDriver(), in.pod().cgroupParent(), in.containerId()));

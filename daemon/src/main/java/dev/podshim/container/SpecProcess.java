@@ -61,9 +61,7 @@ final class SpecProcess {
    * lack, and the OCI runtime would fail the container with EPERM.
    */
   static int oomScoreAdj(long requested, int daemon) {
-    if (requested < -1000 || requested > 1000) {
-      throw invalid("config.linux.resources.oom_score_adj", requested + " is not between -1000 and 1000");
-    }
+    ResourceLimits.oomScoreAdj("config.linux.resources.oom_score_adj", requested);
     return Math.max((int) requested, daemon);
   }
 

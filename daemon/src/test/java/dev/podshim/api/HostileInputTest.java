@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.podshim.cri.v1.ContainerStatusRequest;
 import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.LinuxContainerResources;
 import dev.podshim.cri.v1.Mount;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.PullImageRequest;
@@ -208,5 +209,67 @@ class HostileInputTest extends ContainerHarnessTest {
         Containers.config("annotations", busybox, "true").putAnnotations("a", "v".repeat(300 << 10)))));
     refused("config.labels", () -> cri.runtime.createContainer(Containers.create(podId, pod,
         Containers.config("labels", busybox, "true").putLabels("", "v"))));
+  }
+
+  /**
+   * Resource values runc or the kernel refuse, each with the field it must name. Every one came
+   * back INTERNAL from runc, or was taken as it was (cpu_quota -5, swap -7, oom_score_adj in Update).
+   */
+  private static Map<String, java.util.function.Consumer<LinuxContainerResources.Builder>> badResources() {
+    Map<String, java.util.function.Consumer<LinuxContainerResources.Builder>> bad = new java.util.LinkedHashMap<>();
+    bad.put("cpu_shares -1", r -> r.setCpuShares(-1));
+    bad.put("cpu_shares 2^62", r -> r.setCpuShares(1L << 62));
+    bad.put("cpu_period 1", r -> r.setCpuPeriod(1));
+    bad.put("cpu_quota 1", r -> r.setCpuQuota(1));
+    bad.put("cpu_quota -5", r -> r.setCpuQuota(-5));
+    bad.put("memory_limit_in_bytes 1", r -> r.setMemoryLimitInBytes(1));
+    bad.put("memory_limit_in_bytes 4096", r -> r.setMemoryLimitInBytes(4096));
+    bad.put("memory_limit_in_bytes -5", r -> r.setMemoryLimitInBytes(-5));
+    bad.put("memory_swap_limit_in_bytes below memory", r -> r.setMemoryLimitInBytes(64 << 20)
+        .setMemorySwapLimitInBytes(32 << 20));
+    bad.put("memory_swap_limit_in_bytes -7", r -> r.setMemoryLimitInBytes(64 << 20).setMemorySwapLimitInBytes(-7));
+    bad.put("cpuset_cpus 0-99999", r -> r.setCpusetCpus("0-99999"));
+    bad.put("cpuset_cpus 4095", r -> r.setCpusetCpus("4095"));
+    bad.put("cpuset_mems 3", r -> r.setCpusetMems("3"));
+    bad.put("hugepage_limits 3MB", r -> r.addHugepageLimits(dev.podshim.cri.v1.HugepageLimit.newBuilder()
+        .setPageSize("3MB").setLimit(0)));
+    bad.put("oom_score_adj 5000", r -> r.setOomScoreAdj(5000));
+    bad.put("oom_score_adj -5000", r -> r.setOomScoreAdj(-5000));
+    if (!Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"))) {
+      bad.put("unified on cgroup v1", r -> r.putUnified("memory.high", "100000000"));
+    }
+    return bad;
+  }
+
+  @Test
+  void resourcesRuncWouldRefuseAreInvalidInCreateAndInUpdate() throws Exception {
+    var pod = Pods.hostNetwork("hostile-resources");
+    String podId = podWithBusybox("hostile-resources", pod);
+    String running = createAndStart(podId, pod, Containers.config("running", busybox, "sleep", "60"));
+    java.util.List<String> wrong = new java.util.ArrayList<>();
+    badResources().forEach((what, spoil) -> {
+      String field = what.split(" ")[0];
+      var create = Containers.config("bad-" + Math.abs(what.hashCode()), busybox, "true");
+      spoil.accept(create.getLinuxBuilder().getResourcesBuilder());
+      expectInvalid(wrong, "create " + what, field, () -> cri.runtime.createContainer(
+          Containers.create(podId, pod, create)));
+      var update = LinuxContainerResources.newBuilder();
+      spoil.accept(update);
+      expectInvalid(wrong, "update " + what, field, () -> cri.runtime.updateContainerResources(
+          dev.podshim.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId(running).setLinux(update)
+              .build()));
+    });
+    assertThat(wrong).as("answers other than INVALID_ARGUMENT naming the field").isEmpty();
+  }
+
+  private static void expectInvalid(java.util.List<String> wrong, String what, String field, Runnable call) {
+    try {
+      call.run();
+      wrong.add(what + ": OK");
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Code.INVALID_ARGUMENT || !e.getStatus().getDescription().contains(field)) {
+        wrong.add(what + ": " + e.getStatus());
+      }
+    }
   }
 }

@@ -151,6 +151,7 @@ class SpecBuilderTest {
     assertThat(f.spec().path("linux").path("resources").toString())
         .isEqualTo("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
 
+    f.unifiedCgroup = true;
     f.resources = new Resources(100000, 50000, 512, 256L << 20, 0, "0-1", "0", Map.of("2MB", 4L << 20),
         Map.of("memory.high", "200000000"), 512L << 20);
     JsonNode resources = f.spec().path("linux").path("resources");
@@ -161,6 +162,62 @@ class SpecBuilderTest {
     assertThat(resources.path("unified").toString()).isEqualTo("{\"memory.high\":\"200000000\"}");
   }
 
+  /** Each bound of {@link ResourceLimits}: the last value inside passes, the first outside is INVALID_ARGUMENT. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "shares 1|1,0,0,0,0,,,-|cpu_shares: 1 is not between 2 and 262144",
+      "shares 262145|262145,0,0,0,0,,,-|cpu_shares: 262145 is not between",
+      "period 999|0,999,0,0,0,,,-|cpu_period: 999 µs is not between 1000 and 1000000",
+      "period 1000001|0,1000001,0,0,0,,,-|cpu_period: 1000001 µs",
+      "quota 999|0,0,999,0,0,,,-|cpu_quota: 999 µs is neither -1 (unlimited) nor between 1000",
+      "quota -2|0,0,-2,0,0,,,-|cpu_quota: -2 µs",
+      "quota 2^44|0,0,17592186044416,0,0,,,-|cpu_quota: 17592186044416 µs",
+      "memory 12 MiB - 1|0,0,0,12582911,0,,,-|memory_limit_in_bytes: 12582911 is below the minimum of 12582912",
+      "memory -1|0,0,0,-1,0,,,-|memory_limit_in_bytes: -1 is negative",
+      "swap -2|0,0,0,134217728,-2,,,-|memory_swap_limit_in_bytes: -2 is neither -1",
+      "swap below memory|0,0,0,134217728,134217727,,,-|memory_swap_limit_in_bytes: 134217727 is below memory_limit_in_bytes",
+      "swap without memory|0,0,0,0,134217728,,,-|memory_swap_limit_in_bytes: needs memory_limit_in_bytes",
+      "cpus beyond node|0,0,0,0,0,6-9,,-|cpuset_cpus: this node has no CPU 8 (online: 0-7)",
+      "cpus huge range|0,0,0,0,0,0-99999,,-|cpuset_cpus: this node has no CPU 8",
+      "cpus far beyond|0,0,0,0,0,99999,,-|cpuset_cpus: this node has no CPU 99999",
+      "cpus backwards|0,0,0,0,0,3-1,,-|cpuset_cpus: \"3-1\" is not a list",
+      "mems missing node|0,0,0,0,0,,1,-|cpuset_mems: this node has no memory node 1 (online: 0)",
+      "oom 1001|0,0,0,0,0,,,1001|oom_score_adj: 1001 is not between -1000 and 1000"})
+  void resourcesOutsideWhatRuncAndTheKernelTakeAreInvalid(String what, String values, String message) {
+    SpecFixture f = new SpecFixture(dir);
+    f.resources = resources(values);
+    f.assertInvalid("config.linux.resources." + message);
+    // the same rule, named by Update's field
+    SpecFixture.assertInvalid(() -> SpecResources.build("linux", resources(values), f.node()), "linux." + message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "edges low|2,1000,1000,12582912,12582912,0,0,-1000",
+      "edges high|262144,1000000,17592186044415,12582912,-1,0-7,0,1000",
+      "unlimited|0,0,-1,0,-1,,,0"})
+  void resourcesAtTheEdgesAreKept(String what, String values) {
+    SpecFixture f = new SpecFixture(dir);
+    f.resources = resources(values);
+    assertThat(f.spec().path("linux").path("resources").isObject()).isTrue();
+  }
+
+  /** "shares,period,quota,memory,swap,cpus,mems,oom" with "-" for an oom_score_adj of 0. */
+  private static Resources resources(String csv) {
+    String[] v = (csv + ",end").split(",");
+    return new Resources(Long.parseLong(v[1]), Long.parseLong(v[2]), Long.parseLong(v[0]), Long.parseLong(v[3]),
+        v[7].equals("-") ? 0 : Long.parseLong(v[7]), v[5], v[6], Map.of(), Map.of(), Long.parseLong(v[4]));
+  }
+
+  @Test
+  void unifiedKeysNeedACgroupV2Node() {
+    SpecFixture f = new SpecFixture(dir);
+    f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of(), Map.of("memory.high", "1"), 0);
+    f.assertInvalid("config.linux.resources.unified: needs cgroup v2");
+    f.unifiedCgroup = true;
+    assertThat(f.spec().path("linux").path("resources").path("unified").toString()).isEqualTo("{\"memory.high\":\"1\"}");
+  }
+
   /** kubelet's zero limit for every size of the node, on a node whose runtime has no hugetlb controller. */
   @Test
   void hugepageLimitsAreLeftOutWhereTheRuntimeHasNoHugetlbController() {
@@ -168,6 +225,15 @@ class SpecBuilderTest {
     f.hugetlb = new Hugetlb(false, Set.of("2MB", "1GB"));
     f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of("2MB", 0L, "1GB", 0L), Map.of(), 0);
     assertThat(f.spec().path("linux").path("resources").has("hugepageLimits")).isFalse();
+  }
+
+  /** The size check does not depend on the controller: kubelet sends only the node's sizes, a 3MB page is a client's error. */
+  @Test
+  void aHugepageSizeTheNodeLacksIsInvalidEvenWithoutAController() {
+    SpecFixture f = new SpecFixture(dir);
+    f.hugetlb = new Hugetlb(false, Set.of("2MB", "1GB"));
+    f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of("3MB", 0L), Map.of(), 0);
+    f.assertInvalid("config.linux.resources.hugepage_limits: this node has no 3MB huge pages");
   }
 
   @Test

@@ -81,6 +81,10 @@ final class SpecFixture {
   boolean appArmorEnabled;
   /** A node whose runtime can apply hugepage limits, with 2 MB and 1 GB pages. */
   Hugetlb hugetlb = new Hugetlb(true, Set.of("2MB", "1GB"));
+  /** Eight CPUs and one memory node, on cgroup v1 (or hybrid), as this project's CI nodes. */
+  String nodeCpus = "0-7";
+  String nodeMems = "0";
+  boolean unifiedCgroup;
   Path mountinfo = Path.of("/proc/self/mountinfo");
   Path dev = Path.of("/dev");
 
@@ -107,7 +111,11 @@ final class SpecFixture {
         pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
         podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
     return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver,
-        new HostFacts(hostCaps, daemonOomScoreAdj, appArmorEnabled, hugetlb), "runc");
+        new HostFacts(hostCaps, daemonOomScoreAdj, appArmorEnabled, node()), "runc");
+  }
+
+  NodeResources node() {
+    return new NodeResources(unifiedCgroup, CpuList.parse(nodeCpus), CpuList.parse(nodeMems), hugetlb);
   }
 
   BuiltSpec build() {
