@@ -46,6 +46,8 @@ public final class SpecBuilder {
     spec.putObject("root").put("path", in.rootfs().toAbsolutePath().toString())
         .put("readonly", security.readonlyRootfs());
     SpecMounts.Result mounts = SpecMounts.build(in, host.mountinfo());
+    SpecCommand.checkInImage(in.rootfs(), mounts.mounts().stream().map(SpecMounts.Mount::destination).toList(),
+        config, in.image());
     spec.set("mounts", mounts.json());
     spec.set("annotations", annotations(in));
     spec.set("linux", linux(in, host, caps, mounts.rootfsPropagation()));

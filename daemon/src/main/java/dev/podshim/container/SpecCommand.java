@@ -7,10 +7,16 @@ import static dev.podshim.container.Fields.quoted;
 import dev.podshim.image.ImageConfig;
 import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerConfig.Env;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** What the container's process runs: its arguments, environment and working directory. */
 final class SpecCommand {
@@ -37,7 +43,79 @@ final class SpecCommand {
       throw invalid("config.command", "no command specified (neither the config nor image " + image.id()
           + " has one)");
     }
+    if (args.getFirst().isEmpty()) {
+      throw invalid("config.command", "the program to run is an empty string");
+    }
     return List.copyOf(args);
+  }
+
+  /**
+   * What runc would refuse once it has started, checked in the image first: an absolute program
+   * that is missing, a directory or not executable, and a working dir that exists as something
+   * other than a directory. A path under a mount is the mount's business and is not checked; a
+   * program without a '/' is looked up in the container's PATH by runc, whose refusal names it.
+   *
+   * @param mounted the spec's mount destinations
+   */
+  static void checkInImage(Path rootfs, List<String> mounted, ContainerConfig config, ImageConfig image) {
+    String program = args(config, image).getFirst();
+    if (program.startsWith("/")) {
+      String field = programField(config, image);
+      Path file = inImage(rootfs, mounted, field, program);
+      if (file != null) {
+        if (!Files.exists(file)) {
+          throw invalid(field, quoted(program) + " does not exist in the image");
+        }
+        if (Files.isDirectory(file)) {
+          throw invalid(field, quoted(program) + " is a directory");
+        }
+        if (!executable(file)) {
+          throw invalid(field, quoted(program) + " is not executable");
+        }
+      }
+    }
+    String field = config.workingDir().isEmpty() ? "image " + image.id() + " working dir" : "config.working_dir";
+    Path dir = inImage(rootfs, mounted, field, cwd(config, image));
+    if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw invalid(field, quoted(cwd(config, image)) + " exists in the image and is not a directory");
+    }
+  }
+
+  /** Where the program came from, by Docker's rule (see {@link #args}). */
+  private static String programField(ContainerConfig config, ImageConfig image) {
+    if (!config.command().isEmpty()) {
+      return "config.command";
+    }
+    if (!image.entrypoint().isEmpty()) {
+      return "image " + image.id() + " entrypoint";
+    }
+    return config.args().isEmpty() ? "image " + image.id() + " cmd" : "config.args";
+  }
+
+  /** {@code path} in the rootfs with the image's symlinks followed; null when a mount provides it. */
+  private static @Nullable Path inImage(Path rootfs, List<String> mounted, String field, String path) {
+    String reached;
+    try {
+      reached = RootfsPath.reached(p -> rootfs.resolve(p.substring(1)), path);
+    } catch (IOException e) {
+      throw invalid(field, "cannot resolve " + quoted(path) + " in the image: " + e.getMessage());
+    }
+    for (String m : mounted) {
+      if (reached.equals(m) || reached.startsWith(m.endsWith("/") ? m : m + "/")) {
+        return null;
+      }
+    }
+    return reached.equals("/") ? rootfs : rootfs.resolve(reached.substring(1));
+  }
+
+  private static boolean executable(Path file) {
+    try {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+      return mode.contains(PosixFilePermission.OWNER_EXECUTE) || mode.contains(PosixFilePermission.GROUP_EXECUTE)
+          || mode.contains(PosixFilePermission.OTHERS_EXECUTE);
+    } catch (IOException | UnsupportedOperationException e) {
+      return true; // unknown here: runc will tell
+    }
   }
 
   /**

@@ -69,6 +69,7 @@ final class SpecSeccomp {
     if (profile == null || !profile.isObject()) {
       throw invalid(FIELD, "seccomp profile " + ref + " is not a JSON object");
     }
+    SeccompProfileCheck.check(FIELD, ref, profile);
     return (ObjectNode) profile;
   }
 }

@@ -272,4 +272,48 @@ class HostileInputTest extends ContainerHarnessTest {
       }
     }
   }
+
+  /** runc refused each of these after it had started, and CreateContainer answered INTERNAL. */
+  @Test
+  void commandsWorkingDirsAndSeccompProfilesRuncWouldRefuseAreInvalid() throws IOException {
+    var pod = Pods.hostNetwork("hostile-process");
+    String podId = podWithBusybox("hostile-process", pod);
+    Map<String, dev.podshim.cri.v1.ContainerConfig.Builder> bad = new java.util.LinkedHashMap<>();
+    bad.put("config.command", Containers.config("empty", busybox, ""));
+    bad.put("config.command ", Containers.config("directory", busybox, "/bin"));
+    bad.put("config.command  ", Containers.config("missing", busybox, "/bin/no-such-program"));
+    bad.put("config.working_dir", Containers.config("cwd", busybox, "true").setWorkingDir("/bin/busybox"));
+    Path profiles = hostDir();
+    Map<String, String> profileBodies = Map.of(
+        "unknown action", "{\"defaultAction\":\"SCMP_ACT_BOGUS\"}",
+        "unknown rule action", "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+            + "\"action\":\"SCMP_ACT_FOO\"}]}",
+        "unknown arch", "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_FOO\"]}",
+        "notify default", "{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
+        "notify without listener", "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+            + "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+        "syscalls not a list", "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":\"x\"}");
+    profileBodies.forEach((what, body) -> {
+      try {
+        Path file = Files.writeString(profiles.resolve(what.replace(' ', '-') + ".json"), body);
+        var config = Containers.config("seccomp", busybox, "true");
+        config.getLinuxBuilder().getSecurityContextBuilder().setSeccomp(dev.podshim.cri.v1.SecurityProfile.newBuilder()
+            .setProfileType(dev.podshim.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef(file.toString()));
+        bad.put("seccomp.localhost_ref" + " ".repeat(bad.size()), config);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    java.util.List<String> wrong = new java.util.ArrayList<>();
+    bad.forEach((field, config) -> expectInvalid(wrong, field.trim() + " " + config.getMetadata().getName()
+        + " " + config.getCommandList() + " " + config.getLinux().getSecurityContext().getSeccomp().getLocalhostRef(),
+        field.trim(), () -> cri.runtime.createContainer(Containers.create(podId, pod, config))));
+    assertThat(wrong).as("answers other than INVALID_ARGUMENT naming the field").isEmpty();
+    try (var files = Files.list(profiles)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(profiles);
+  }
 }

@@ -394,6 +394,59 @@ class SpecBuilderTest {
         () -> f.assertInvalid("seccomp.localhost_ref: cannot read seccomp profile: open " + path + ": " + message));
   }
 
+  /** Profiles runc refuses after it has started: refused first, naming what is wrong. */
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "{'defaultAction':'SCMP_ACT_BOGUS'}|defaultAction \"SCMP_ACT_BOGUS\" is not a seccomp action the runtime knows",
+      "{'defaultAction':'root:x:0:0'}|defaultAction is not a seccomp action the runtime knows",
+      "{'defaultAction':'SCMP_ACT_NOTIFY'}|SCMP_ACT_NOTIFY cannot be the default action",
+      "{'syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}|SCMP_ACT_NOTIFY needs a listenerPath",
+      "{'syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_FOO'}]}|syscalls[0].action \"SCMP_ACT_FOO\" is not",
+      "{'architectures':['SCMP_ARCH_FOO']}|architectures \"SCMP_ARCH_FOO\" is not a seccomp architecture",
+      "{'syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':1,'op':'SCMP_CMP_FOO'}]}]}"
+          + "|syscalls[0].args[0].op \"SCMP_CMP_FOO\" is not a seccomp operator",
+      "{'syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO','args':[{'index':'x','op':'SCMP_CMP_EQ'}]}]}"
+          + "|syscalls[0].args[0] needs numbers index and value",
+      "{'syscalls':'x'}|syscalls is not a list",
+      "{'syscalls':[{'names':[1],'action':'SCMP_ACT_ALLOW'}]}|syscalls[0].names is not a string"})
+  void aLocalhostSeccompProfileRuncWouldRefuseIsInvalid(String json, String message) throws IOException {
+    Path file = Files.writeString(dir.resolve("p.json"), json.replace('\'', '"'));
+    SpecFixture f = new SpecFixture(dir);
+    f.seccomp = new Profile(ProfileType.LOCALHOST, file.toString());
+    f.assertInvalid("seccomp.localhost_ref: seccomp profile " + file + ": " + message);
+  }
+
+  /** What runc found only once it ran: an empty program, a missing one or a directory, a file as working dir. */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "''||config.command: the program to run is an empty string",
+      "/bin/nothing||config.command: \"/bin/nothing\" does not exist in the image",
+      "/bin||config.command: \"/bin\" is a directory",
+      "/bin/data||config.command: \"/bin/data\" is not executable",
+      "/bin/server|/bin/server|config.working_dir: \"/bin/server\" exists in the image and is not a directory",
+      "/bin/link-to-dir||config.command: \"/bin/link-to-dir\" is a directory"})
+  void aProgramOrWorkingDirRuncWouldRefuseIsInvalid(String program, String workingDir, String message)
+      throws IOException {
+    SpecFixture f = new SpecFixture(dir);
+    Files.writeString(f.rootfs.resolve("bin/data"), "not a program");
+    Files.createSymbolicLink(f.rootfs.resolve("bin/link-to-dir"), Path.of("../bin"));
+    f.command = List.of(program);
+    f.workingDir = workingDir == null ? "" : workingDir;
+    f.assertInvalid(message);
+  }
+
+  /** A program or working dir a mount provides is the mount's business; a bare name is looked up by runc. */
+  @ParameterizedTest
+  @CsvSource({"/data/run, /", "run, /", "/bin/server, /data/x"})
+  void aProgramOrWorkingDirUnderAMountOrInPathIsNotChecked(String program, String workingDir) throws IOException {
+    SpecFixture f = new SpecFixture(dir);
+    Path data = Files.createDirectories(dir.resolve("data"));
+    f.mounts = List.of(new Mount("/data", data.toString(), false, false, Propagation.PRIVATE));
+    f.command = List.of(program);
+    f.workingDir = workingDir;
+    assertThat(texts(f.spec().path("process").path("args"))).containsExactly(program);
+  }
+
   /** The parse error quoted the file's first token: for /etc/shadow, "root". */
   @Test
   void aLocalhostSeccompProfileThatIsNotJsonIsRefusedWithoutEchoingIt() throws IOException {

@@ -32,6 +32,7 @@ class SpecCommandTest {
     f.args = words(args);
     f.entrypoint = words(entrypoint);
     f.cmd = words(cmd);
+    f.program(words(expected).getFirst());
 
     assertThat(texts(f.spec().path("process").path("args"))).isEqualTo(words(expected));
   }

@@ -17,7 +17,11 @@ import dev.podshim.store.ContainerConfig.Profile;
 import dev.podshim.store.ContainerConfig.Resources;
 import dev.podshim.store.SandboxConfig.Mode;
 import dev.podshim.store.SandboxConfig.NamespaceModes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -88,10 +92,26 @@ final class SpecFixture {
   Path mountinfo = Path.of("/proc/self/mountinfo");
   Path dev = Path.of("/dev");
 
+  /** The rootfs holds the image's entrypoint, /bin/server, as a real image would. */
   SpecFixture(Path dir) {
     this.dir = dir;
     this.rootfs = dir.resolve("rootfs");
     this.shm = dir.resolve("shm");
+    program("/bin/server");
+  }
+
+  /** An executable file at {@code path} in the rootfs. */
+  void program(String path) {
+    try {
+      Path file = rootfs.resolve(path.substring(1));
+      Files.createDirectories(file.getParent());
+      if (!Files.exists(file)) {
+        Files.writeString(file, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   SpecInput input() {
