@@ -114,7 +114,7 @@ final class ContainerCreation {
         container.lifecycle().unlock();
       }
     } catch (OciException e) {
-      throw CriException.internal("create container " + id + ": " + e.getMessage(), e);
+      throw RuntimeFailures.of("create container " + id, e);
     } catch (IOException | OsException e) {
       throw CriException.internal("create container " + id + ": " + e.getMessage(), e);
     }

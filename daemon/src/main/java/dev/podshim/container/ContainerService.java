@@ -106,7 +106,10 @@ public final class ContainerService {
       LOG.atInfo().addKeyValue("container_id", id).addKeyValue("sandbox_id", sandbox.id())
           .addKeyValue("name", config.name()).log("container created");
       return container.id();
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      names.release(name, id);
+      throw RuntimeFailures.orPodGone(sandboxes, sandbox, "create container " + id, e);
+    } catch (Error e) {
       names.release(name, id);
       throw e;
     }
@@ -138,10 +141,17 @@ public final class ContainerService {
         throw new CriException(CriException.Kind.FAILED_PRECONDITION,
             "start container " + c.id() + ": it is " + state + ", not CREATED");
       }
+      Sandbox sandbox = sandboxes.find(c.metadata().sandboxId());
+      if (sandbox == null || !sandbox.status().ready()) {
+        // as containerd: a container of a stopped pod would run without its pod's processes
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "start container " + c.id() + ": sandbox "
+            + c.metadata().sandboxId() + " is not ready");
+      }
       try {
         runtimes.get(c.metadata().runtimeHandler()).start(c.id());
       } catch (OciException e) {
-        throw CriException.internal("start container " + c.id() + ": " + e.getMessage(), e);
+        throw RuntimeFailures.orPodGone(sandboxes, sandbox, "start container " + c.id(),
+            RuntimeFailures.of("start container " + c.id(), e));
       }
       c.updateStatus(s -> s.withStarted(Clock.nowNanos()));
       LOG.atInfo().addKeyValue("container_id", c.id()).log("container started");
@@ -297,7 +307,9 @@ public final class ContainerService {
       try {
         Files.write(file, SpecResources.build("linux", resources, node).toString().getBytes(StandardCharsets.UTF_8));
         runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
-      } catch (OciException | IOException e) {
+      } catch (OciException e) {
+        throw RuntimeFailures.of("update resources of container " + c.id(), e);
+      } catch (IOException e) {
         throw CriException.internal("update resources of container " + c.id() + ": " + e.getMessage(), e);
       }
       c.updateStatus(s -> s.withResources(resources));

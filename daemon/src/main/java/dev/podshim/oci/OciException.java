@@ -7,10 +7,26 @@ import java.util.regex.Pattern;
 public final class OciException extends RuntimeException {
   private static final Pattern RUNC_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
   private final boolean notFound;
+  private final Blame blame;
+
+  /** Whose fault the failure was, as the runtime's message tells (see {@link Refusals}). */
+  public enum Blame {
+    /** The request asked for what the runtime or the kernel refuses. */
+    REQUEST,
+    /** The container is not in a state the call needs (stopped, not running). */
+    STATE,
+    /** The runtime's or podshim's own failure. */
+    RUNTIME
+  }
 
   OciException(String message, boolean notFound) {
     super(message);
     this.notFound = notFound;
+    this.blame = Refusals.blame(message);
+  }
+
+  public Blame blame() {
+    return blame;
   }
 
   /** The runtime does not know the container (deleted, or never created). */

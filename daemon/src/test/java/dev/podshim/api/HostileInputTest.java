@@ -316,4 +316,35 @@ class HostileInputTest extends ContainerHarnessTest {
     }
     Files.delete(profiles);
   }
+
+  /** A container of a pod whose pause had died started all the same, outside its pod's processes. */
+  @Test
+  void startingAContainerWhosePodIsNotReadyIsAFailedPrecondition() throws Exception {
+    var pod = Pods.hostNetwork("hostile-start");
+    String podId = podWithBusybox("hostile-start", pod);
+    String id = create(podId, pod, Containers.config("late", busybox, "sleep", "60"));
+    long pause = cri.sandboxes.get(podId).status().pid();
+    ProcessHandle.of(pause).ifPresent(ProcessHandle::destroyForcibly);
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (cri.sandboxes.get(podId).status().ready() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThatThrownBy(() -> start(id)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.FAILED_PRECONDITION);
+      assertThat(e.getStatus().getDescription()).contains("sandbox " + podId + " is not ready");
+    });
+  }
+
+  /** What only runc can tell (a program looked up in the container's PATH) is the client's fault, with runc's words. */
+  @Test
+  void aRuntimeRefusalTheRequestCausedIsInvalidArgumentWithTheRuntimesMessage() {
+    var pod = Pods.hostNetwork("hostile-path");
+    String podId = podWithBusybox("hostile-path", pod);
+    assertThatThrownBy(() -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("nosuch", busybox, "no-such-program"))))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("exec: \"no-such-program\": executable file not found");
+        });
+  }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class LifecycleRaceTest extends ContainerHarnessTest {
   private static final int SANDBOX_ROUNDS = 1000;
   private static final int CONTAINER_ROUNDS = 40;
+  private static final int POD_STOP_ROUNDS = 30;
 
   /** Runs the calls at once (released together) and counts each answer's code. */
   private static void race(Map<Code, AtomicInteger> codes, List<Runnable> calls) throws InterruptedException {
@@ -73,5 +74,44 @@ class LifecycleRaceTest extends ContainerHarnessTest {
           () -> cri.runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())));
     }
     assertThat(codes.keySet()).as("codes seen: %s", codes).isSubsetOf(Set.of(Code.OK, Code.NOT_FOUND));
+  }
+
+  /**
+   * Create and Start racing StopPodSandbox: runc joining the namespaces of a pause that is going,
+   * or starting a container whose pod is stopping, answered INTERNAL. Now the pod's state decides:
+   * FAILED_PRECONDITION (stopped) or NOT_FOUND (removed).
+   */
+  @Test
+  void containerCreateAndStartRacingPodStop() throws Exception {
+    pullBusybox();
+    Map<Code, AtomicInteger> codes = new ConcurrentHashMap<>();
+    Map<Code, String> examples = new ConcurrentHashMap<>();
+    for (int i = 0; i < POD_STOP_ROUNDS; i++) {
+      PodSandboxConfig.Builder pod = Pods.config("stop-race-" + i);
+      pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+          .setPid(dev.podshim.cri.v1.NamespaceMode.POD);
+      String podId = runPod(pod);
+      var config = Containers.config("c", busybox, "sleep", "1000");
+      config.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+          .setPid(dev.podshim.cri.v1.NamespaceMode.POD);
+      race(codes, examples, List.of(
+          () -> createAndStart(podId, pod, config),
+          () -> cri.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build())));
+      cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    }
+    assertThat(codes.keySet()).as("codes seen: %s, e.g. %s", codes, examples)
+        .isSubsetOf(Set.of(Code.OK, Code.FAILED_PRECONDITION, Code.NOT_FOUND));
+  }
+
+  private static void race(Map<Code, AtomicInteger> codes, Map<Code, String> examples, List<Runnable> calls)
+      throws InterruptedException {
+    race(codes, calls.stream().<Runnable>map(call -> () -> {
+      try {
+        call.run();
+      } catch (StatusRuntimeException e) {
+        examples.putIfAbsent(e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()));
+        throw e;
+      }
+    }).toList());
   }
 }
