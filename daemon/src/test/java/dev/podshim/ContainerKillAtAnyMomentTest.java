@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of the daemon at random moments while containers are created, started, stopped and
  * removed: every acknowledged container is still there after each restart, and once the pod is
- * removed the node holds no conmon, mount, runtime state, container directory or cgroup.
+ * removed the node holds no conmon, mount, runtime state, container directory, attach socket link
+ * or cgroup.
  */
 class ContainerKillAtAnyMomentTest {
   private static final int ROUNDS = 6;
@@ -87,6 +88,7 @@ class ContainerKillAtAnyMomentTest {
       assertThat(ids(daemon)).as("seed %s: after the last kill", seed).containsAll(acknowledged);
       daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       assertThat(ids(daemon)).isEmpty();
+      assertThat(NodeLeaks.of(root).sockets()).as("seed %s: attach socket links", seed).isEmpty();
       assertThat(NodeLeaks.cgroupDirsStartingWith(cgroupTop)).as("seed %s", seed).isEmpty();
       daemon.terminate();
     } finally {
