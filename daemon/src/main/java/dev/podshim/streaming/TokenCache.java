@@ -47,13 +47,16 @@ final class TokenCache {
     this.nanoClock = requireNonNull(nanoClock, "nanoClock");
   }
 
-  /** Stores {@code target} and returns its fresh token; UNAVAILABLE when the cache is full. */
+  /**
+   * Stores {@code target} and returns its fresh token; RESOURCE_EXHAUSTED when the cache is full
+   * (the URLs' holders are to use them or let them expire: the runtime itself is fine).
+   */
   synchronized String put(StreamTarget target) {
     requireNonNull(target, "target");
     long now = nanoClock.getAsLong();
     expire(now);
     if (entries.size() >= capacity) {
-      throw new CriException(CriException.Kind.UNAVAILABLE, "streaming: " + capacity
+      throw new CriException(CriException.Kind.RESOURCE_EXHAUSTED, "streaming: " + capacity
           + " URLs handed out and not yet used; refusing more until they are used or expire");
     }
     while (true) {

@@ -110,6 +110,7 @@ class StreamingServerTest {
     }
   }
 
+  /** A client holding URLs it never opens has used up its share: RESOURCE_EXHAUSTED, not a runtime that is down. */
   @Test
   void aFullTokenCacheRefusesNewUrls() throws Exception {
     try (StreamingFixture f = new StreamingFixture(StreamingConfig.defaults(), null, 3)) {
@@ -117,7 +118,7 @@ class StreamingServerTest {
         f.exec(OUT, "true");
       }
       assertThatThrownBy(() -> f.exec(OUT, "true")).isInstanceOfSatisfying(CriException.class,
-          e -> assertThat(e.kind()).isEqualTo(CriException.Kind.UNAVAILABLE));
+          e -> assertThat(e.kind()).isEqualTo(CriException.Kind.RESOURCE_EXHAUSTED));
     }
     try (StreamingFixture f = new StreamingFixture(StreamingConfig.defaults(), null, TokenCache.DEFAULT_CAPACITY)) {
       for (int i = 0; i < TokenCache.DEFAULT_CAPACITY; i++) {
