@@ -163,6 +163,33 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
     assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
   }
 
+  /**
+   * conmon exits when it cannot reopen the log (and its container loses its monitor), so a log
+   * directory that was deleted is refused at once, naming the directory, and nothing is asked of
+   * conmon; once the directory is back, the log reopens.
+   */
+  @Test
+  void reopenLogWithItsDirectoryDeletedIsFailedPreconditionAndLeavesConmonRunning() throws Exception {
+    String id = create(Containers.config("logger", busybox, "sleep", "1000").setLogPath("logger/0.log"));
+    start(id);
+    Path dir = root.resolve("logs/app/logger");
+    dev.podshim.store.EntityStore.deleteTree(dir);
+    var reopen = dev.podshim.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build();
+    long begin = System.nanoTime();
+    assertThatThrownBy(() -> cri.runtime.reopenContainerLog(reopen)).isInstanceOfSatisfying(
+        StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains(dir.toString());
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(2));
+    assertThat(NodeLeaks.conmonsOf(root)).as("the container's conmon").hasSize(1);
+
+    Files.createDirectories(dir);
+    cri.runtime.reopenContainerLog(reopen);
+    assertThat(dir.resolve("0.log")).exists();
+    assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+  }
+
   @Test
   void containersOfOnePodShareLocalhostAndShmAndGoWithThePod() throws Exception {
     String a = create(Containers.config("a", busybox, "sh", "-c",
