@@ -71,6 +71,9 @@ record KubeletPods(JsonNode list) {
     /** The runtime's id of the container, without kubelet's {@code podshim://} prefix. */
     String containerId(String name) {
       String id = container(name).path("containerID").asText();
+      if (!id.contains("://")) {
+        throw new AssertionError("container " + name + " has no id yet: " + container(name));
+      }
       return id.substring(id.indexOf("://") + 3);
     }
 
