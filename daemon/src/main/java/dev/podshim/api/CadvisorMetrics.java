@@ -97,7 +97,7 @@ final class CadvisorMetrics {
       }
       Container container = c.container();
       List<String> labels = List.of(meta.name(), meta.namespace(), container.metadata().config().name(),
-          container.id(), container.metadata().config().image());
+          container.id(), container.metadata().imageName());
       out.addContainerMetrics(ContainerMetrics.newBuilder().setContainerId(container.id())
           .addAllMetrics(container(c, labels, now)));
     }

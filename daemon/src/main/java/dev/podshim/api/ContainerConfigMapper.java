@@ -63,17 +63,23 @@ final class ContainerConfigMapper {
     }
     Inputs.path("config.log_path", c.getLogPath(), Inputs.MAX_PATH_BYTES);
     Inputs.path("config.working_dir", c.getWorkingDir(), Inputs.MAX_PATH_BYTES);
-    if (c.getImage().getImage().length() > MAX_IMAGE_NAME) {
-      throw CriException.invalidArgument("config.image.image: " + Inputs.quoted(c.getImage().getImage())
-          + " is longer than " + MAX_IMAGE_NAME + " characters");
-    }
+    imageName("config.image.image", c.getImage().getImage());
+    imageName("config.image.user_specified_image", c.getImage().getUserSpecifiedImage());
     var linux = c.getLinux();
     return new dev.podshim.store.ContainerConfig(
         c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
+        c.getImage().getUserSpecifiedImage(),
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(), envs, mounts, devices,
         c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
         resources(linux.getResources()), security(linux.getSecurityContext()),
         c.getStopSignalValue() == 0 ? "" : c.getStopSignal().name());
+  }
+
+  private static void imageName(String field, String name) {
+    if (name.length() > MAX_IMAGE_NAME) {
+      throw CriException.invalidArgument(field + ": " + Inputs.quoted(name) + " is longer than " + MAX_IMAGE_NAME
+          + " characters");
+    }
   }
 
   private static Mount mount(int i, dev.podshim.cri.v1.Mount m) {

@@ -102,7 +102,7 @@ public final class ContainerEvents implements AutoCloseable {
       return;
     }
     ContainerEventResponse.Builder event = ContainerEventResponse.newBuilder().setContainerId(containerId)
-        .setContainerEventType(type).setCreatedAt(System.currentTimeMillis() * 1_000_000L);
+        .setContainerEventType(type).setCreatedAt(PlegTimestamps.next());
     Sandbox sandbox = sandboxes.find(sandboxId);
     if (sandbox != null) {
       event.setPodSandboxStatus(SandboxMapper.toStatus(sandbox, sandboxes.ips(sandbox)));

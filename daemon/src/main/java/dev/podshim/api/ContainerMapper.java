@@ -24,7 +24,7 @@ final class ContainerMapper {
         .setId(c.id())
         .setPodSandboxId(meta.sandboxId())
         .setMetadata(metadata(meta.config()))
-        .setImage(ImageSpec.newBuilder().setImage(meta.config().image()))
+        .setImage(image(meta))
         .setImageRef(meta.imageRef())
         .setImageId(meta.imageId())
         .setState(state(c.status()))
@@ -45,7 +45,7 @@ final class ContainerMapper {
         .setStartedAt(status.startedAtNanos())
         .setFinishedAt(status.finishedAtNanos())
         .setExitCode(status.exitCode())
-        .setImage(ImageSpec.newBuilder().setImage(meta.config().image()))
+        .setImage(image(meta))
         .setImageRef(meta.imageRef())
         .setImageId(meta.imageId())
         .setReason(status.reason())
@@ -66,6 +66,12 @@ final class ContainerMapper {
           .addAllSupplementalGroups(status.user().supplementalGroups())));
     }
     return out.build();
+  }
+
+  /** The name kubectl shows, and the pod's own name for it as kubelet sent it. */
+  private static ImageSpec image(dev.podshim.store.ContainerMetadata meta) {
+    return ImageSpec.newBuilder().setImage(meta.imageName())
+        .setUserSpecifiedImage(meta.config().userSpecifiedImage()).build();
   }
 
   static LinuxContainerResources resources(ContainerConfig.Resources r) {

@@ -130,7 +130,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.runPodSandbox = new RunPodSandboxHandler(sandboxes, views);
     this.stopPodSandbox = new StopPodSandboxHandler(pods, views);
     this.removePodSandbox = new RemovePodSandboxHandler(pods);
-    this.podSandboxStatus = new PodSandboxStatusHandler(sandboxes, views);
+    this.podSandboxStatus = new PodSandboxStatusHandler(sandboxes, containers, views);
     this.listPodSandbox = new ListPodSandboxHandler(sandboxes, views);
     this.streamPodSandboxes = new StreamPodSandboxesHandler(sandboxes);
     this.createContainer = new CreateContainerHandler(containers, views);

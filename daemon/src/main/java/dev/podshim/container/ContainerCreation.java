@@ -76,7 +76,8 @@ final class ContainerCreation {
     String logPath = logPath(sandbox, config);
     int stopSignal = stopSignal(config, imageConfig);
     ContainerMetadata meta = new ContainerMetadata(id, name, sandbox.id(), config, image.id(),
-        image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), Clock.nowNanos(), logPath,
+        image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), imageName(config, image),
+        Clock.nowNanos(), logPath,
         sandbox.metadata().config().runtimeHandler(), stopSignal, terminationMessagePath(config));
     try (Cleanup cleanup = new Cleanup("create container " + id)) {
       Container container = store.create(meta);
@@ -87,8 +88,7 @@ final class ContainerCreation {
         cleanup.push("release rootfs", () -> images.snapshots().release(id));
         makeVolumeDirs(rootfs, imageConfig, config);
         BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, podContext(sandbox),
-            targetPidns, tools.cgroupDriver(), tools.host().capabilities(), tools.host().oomScoreAdj(),
-            tools.host().appArmorEnabled(), runtime.handler()));
+            targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
           Files.createDirectories(Path.of(logPath).getParent());
@@ -143,6 +143,19 @@ final class ContainerCreation {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * The image as kubectl should show it: the name the pod asked for (kubelet sends the id as the
+   * image and the pod's name beside it), else the client's name or, for an id, the image's first
+   * tag, as containerd reports it.
+   */
+  static String imageName(ContainerConfig config, ImageInfo image) {
+    if (!config.userSpecifiedImage().isEmpty()) {
+      return config.userSpecifiedImage();
+    }
+    boolean namedById = image.id().equals(config.image()) || image.id().equals("sha256:" + config.image());
+    return namedById && !image.repoTags().isEmpty() ? image.repoTags().getFirst() : config.image();
   }
 
   private static String logPath(Sandbox sandbox, ContainerConfig config) {

@@ -53,6 +53,7 @@ public final class ContainerService {
   private final ExecSync execSync;
   private final ContainerStreams streams;
   private final ImageService images;
+  private final Hugetlb hugetlb;
   private final AtomicLong oomKills = new AtomicLong();
 
   ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
@@ -62,6 +63,7 @@ public final class ContainerService {
     this.runtimes = requireNonNull(runtimes, "runtimes");
     this.monitor = new ConmonMonitor(watcher, this::recordExit);
     this.images = requireNonNull(images, "images");
+    this.hugetlb = tools.host().hugetlb();
     this.creation = new ContainerCreation(store, images, tools, monitor);
     this.execSync = new ExecSync(timer);
     this.streams = new ContainerStreams(tools.conmon(), monitor);
@@ -292,7 +294,7 @@ public final class ContainerService {
       }
       Path file = c.dir().resolve("resources-update.json");
       try {
-        Files.write(file, SpecResources.build(resources).toString().getBytes(StandardCharsets.UTF_8));
+        Files.write(file, SpecResources.build(resources, hugetlb).toString().getBytes(StandardCharsets.UTF_8));
         runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
       } catch (OciException | IOException e) {
         throw CriException.internal("update resources of container " + c.id() + ": " + e.getMessage(), e);

@@ -18,10 +18,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +50,7 @@ final class ContainerStreams {
     Path dir = c.dir().resolve("exec").resolve(execId);
     try (Cleanup cleanup = new Cleanup("exec in container " + c.id())) {
       Files.createDirectories(dir);
-      cleanup.push("remove exec directory", () -> deleteTree(dir));
+      cleanup.push("remove exec directory", () -> dev.podshim.store.EntityStore.deleteTree(dir));
       Path processJson = dir.resolve("process.json");
       Files.write(processJson, JSON.writeValueAsBytes(ExecSync.process(c, cmd, options.tty(), options.terminalSize())));
       ConmonExecSpec spec = new ConmonExecSpec(c.id(), execId, runtime, dir, processJson, options.tty(),
@@ -134,7 +132,7 @@ final class ContainerStreams {
     public void release() {
       exec.close();
       try {
-        deleteTree(dir);
+        dev.podshim.store.EntityStore.deleteTree(dir);
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("dir", dir).log("remove exec directory: {}", e.getMessage());
       }
@@ -181,17 +179,6 @@ final class ContainerStreams {
     @Override
     public void release() {
       socket.close();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

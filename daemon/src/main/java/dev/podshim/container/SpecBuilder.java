@@ -35,9 +35,9 @@ public final class SpecBuilder {
   static BuiltSpec build(SpecInput in, HostPaths host) {
     ContainerConfig config = in.config();
     Security security = config.security();
-    Set<String> ambient = Capabilities.ambient(security.addAmbientCapabilities(), in.hostCapabilities());
+    Set<String> ambient = Capabilities.ambient(security.addAmbientCapabilities(), in.host().capabilities());
     Set<String> caps = SpecProcess.union(Capabilities.resolve(security.addCapabilities(),
-        security.dropCapabilities(), security.privileged(), in.hostCapabilities()), ambient);
+        security.dropCapabilities(), security.privileged(), in.host().capabilities()), ambient);
     ResolvedUser user = new UserResolver(in.rootfs()).resolve(security, in.image().user());
 
     ObjectNode spec = Json.object();
@@ -58,7 +58,7 @@ public final class SpecBuilder {
     ObjectNode linux = Json.object();
     SpecDevices.Result devices = SpecDevices.build(in.config().devices(), security.privileged(), host.dev());
     linux.set("devices", devices.devices());
-    ObjectNode resources = SpecResources.build(in.config().resources());
+    ObjectNode resources = SpecResources.build(in.config().resources(), in.host().hugetlb());
     resources.set("devices", devices.cgroupRules());
     linux.set("resources", resources);
     linux.put("cgroupsPath", SpecResources.cgroupsPath(in.cgroupDriver(), in.pod().cgroupParent(), in.containerId()));

@@ -6,17 +6,14 @@ import dev.podshim.config.CgroupDriver;
 import dev.podshim.image.ImageConfig;
 import dev.podshim.store.ContainerConfig;
 import java.nio.file.Path;
-import java.util.Set;
 
 /**
  * Everything {@link SpecBuilder} needs to write a container's OCI runtime spec.
  *
  * @param rootfs the mounted overlay rootfs (its /etc/passwd and /etc/group resolve users)
  * @param targetPidns for PID mode TARGET: the target container's /proc/<pid>/ns/pid; null otherwise
- * @param hostCapabilities capability names (CAP_…) podshimd itself holds: "ALL" and privileged
- *     mean these, never more (asking runc for one the daemon lacks fails the container)
- * @param daemonOomScoreAdj podshimd's own oom_score_adj: a lower value is clamped up to it
- * @param appArmorEnabled whether the host kernel has AppArmor
+ * @param host the node: the capabilities podshimd holds ("ALL" and privileged mean these, never
+ *     more), its own oom_score_adj (a lower value is clamped up to it), AppArmor, hugetlb
  */
 public record SpecInput(
     String containerId,
@@ -26,9 +23,7 @@ public record SpecInput(
     PodContext pod,
     @org.jspecify.annotations.Nullable Path targetPidns,
     CgroupDriver cgroupDriver,
-    Set<String> hostCapabilities,
-    int daemonOomScoreAdj,
-    boolean appArmorEnabled,
+    HostFacts host,
     String runtimeHandler) {
   public SpecInput {
     requireNonNull(containerId, "containerId");
@@ -37,7 +32,7 @@ public record SpecInput(
     requireNonNull(rootfs, "rootfs");
     requireNonNull(pod, "pod");
     requireNonNull(cgroupDriver, "cgroupDriver");
-    hostCapabilities = Set.copyOf(hostCapabilities);
+    requireNonNull(host, "host");
     requireNonNull(runtimeHandler, "runtimeHandler");
   }
 }

@@ -41,8 +41,8 @@ final class SpecProcess {
     capabilities.set("ambient", Json.strings(ambient));
     process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", NOFILE).put("soft", NOFILE);
     process.put("noNewPrivileges", config.security().noNewPrivs());
-    process.put("oomScoreAdj", oomScoreAdj(config.resources().oomScoreAdj(), in.daemonOomScoreAdj()));
-    String apparmor = apparmorProfile(config.security().apparmor(), in.appArmorEnabled());
+    process.put("oomScoreAdj", oomScoreAdj(config.resources().oomScoreAdj(), in.host().oomScoreAdj()));
+    String apparmor = apparmorProfile(config.security().apparmor(), in.host().appArmorEnabled());
     if (apparmor != null) {
       process.put("apparmorProfile", apparmor);
     }

@@ -22,7 +22,7 @@ final class SpecResources {
 
   private SpecResources() {}
 
-  static ObjectNode build(Resources r) {
+  static ObjectNode build(Resources r, Hugetlb hugetlb) {
     ObjectNode resources = Json.object();
     ObjectNode cpu = Json.object();
     putIfSet(cpu, "shares", r.cpuShares());
@@ -41,14 +41,9 @@ final class SpecResources {
     if (!memory.isEmpty()) {
       resources.set("memory", memory);
     }
-    if (!r.hugepages().isEmpty()) {
-      ArrayNode limits = resources.putArray("hugepageLimits");
-      r.hugepages().forEach((size, limit) -> {
-        if (!PAGE_SIZE.matcher(size).matches()) {
-          throw invalid(FIELD + ".hugepage_limits", "page size " + quoted(size) + " is not like 2MB or 1GB");
-        }
-        limits.addObject().put("pageSize", size).put("limit", limit);
-      });
+    ArrayNode hugepageLimits = hugepageLimits(r.hugepages(), hugetlb);
+    if (!hugepageLimits.isEmpty()) {
+      resources.set("hugepageLimits", hugepageLimits);
     }
     if (!r.unified().isEmpty()) {
       ObjectNode unified = resources.putObject("unified");
@@ -60,6 +55,30 @@ final class SpecResources {
       }
     }
     return resources;
+  }
+
+  /**
+   * The limits, each size checked against the node's; none where the runtime has no hugetlb
+   * controller to apply them (see {@link Hugetlb}).
+   */
+  private static ArrayNode hugepageLimits(Map<String, Long> requested, Hugetlb hugetlb) {
+    ArrayNode limits = Json.array();
+    String field = FIELD + ".hugepage_limits";
+    requested.forEach((size, limit) -> {
+      if (!PAGE_SIZE.matcher(size).matches()) {
+        throw invalid(field, "page size " + quoted(size) + " is not like 2MB or 1GB");
+      }
+      if (limit < 0) {
+        throw invalid(field, "limit of " + size + " pages is negative: " + limit);
+      }
+      if (hugetlb.controller()) {
+        if (!hugetlb.pageSizes().contains(size)) {
+          throw invalid(field, "this node has no " + size + " huge pages; it has " + hugetlb.pageSizes());
+        }
+        limits.addObject().put("pageSize", size).put("limit", limit);
+      }
+    });
+    return limits;
   }
 
   /**

@@ -5,18 +5,22 @@ import dev.podshim.os.OsException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a directory tree occupies, as du counts it: allocated blocks (sparse files and
  * directories included) and inodes, each inode once however many hard links name it (a busybox
  * layer holds hundreds of links to one binary). Mounts inside the tree (the rootfs of a prepared
- * snapshot) are not entered.
+ * snapshot) are not entered. Entries that vanish while the walk passes (a container's snapshot
+ * removed, a pull's temporary renamed) are not counted and are no error: the store changes all the
+ * time, and kubelet's eviction manager cannot sync when ImageFsInfo fails.
  */
 record DiskUsage(long bytes, long inodes) {
   static final DiskUsage NONE = new DiskUsage(0, 0);
@@ -44,12 +48,16 @@ record DiskUsage(long bytes, long inodes) {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-        if (!Files.getAttribute(d, "unix:dev").equals(device)) {
-          return FileVisitResult.SKIP_SUBTREE;
-        }
-        Optional<DiskUsage> recorded = d.equals(root) ? Optional.empty() : known.of(d);
-        if (recorded.isPresent()) {
-          total[0] = total[0].plus(recorded.get());
+        try {
+          if (!Files.getAttribute(d, "unix:dev").equals(device)) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          Optional<DiskUsage> recorded = d.equals(root) ? Optional.empty() : known.of(d);
+          if (recorded.isPresent()) {
+            total[0] = total[0].plus(recorded.get());
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+        } catch (NoSuchFileException e) {
           return FileVisitResult.SKIP_SUBTREE;
         }
         count(d, attrs);
@@ -62,6 +70,24 @@ record DiskUsage(long bytes, long inodes) {
         return FileVisitResult.CONTINUE;
       }
 
+      @Override
+      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        return vanished(e);
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, @Nullable IOException e) throws IOException {
+        return e == null ? FileVisitResult.CONTINUE : vanished(e);
+      }
+
+      /** Goes on past an entry removed under the walk; any other failure ends it. */
+      private FileVisitResult vanished(IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
       private void count(Path p, BasicFileAttributes attrs) throws IOException {
         if (!seen.add(attrs.fileKey())) {
           return; // another hard link to an inode already counted
@@ -69,7 +95,9 @@ record DiskUsage(long bytes, long inodes) {
         try {
           total[0] = total[0].plus(new DiskUsage(FileCalls.allocatedBytes(p), 1));
         } catch (OsException e) {
-          throw LayerUnpacker.ioException(e);
+          if (e.errno() != OsException.ENOENT) {
+            throw LayerUnpacker.ioException(e);
+          }
         }
       }
     });

@@ -42,7 +42,7 @@ public final class ImageFilesystem {
     try {
       Files.createDirectories(dir);
       DiskUsage used = DiskUsage.measure(dir, known);
-      return new Usage(System.currentTimeMillis() * 1_000_000L, mountpointOf(dir), used.bytes(), used.inodes());
+      return new Usage(nowNanos(), mountpointOf(dir), used.bytes(), used.inodes());
     } catch (IOException e) {
       throw new UncheckedIOException("measure image store " + dir, e);
     }
@@ -63,13 +63,18 @@ public final class ImageFilesystem {
         return Optional.empty();
       }
       DiskUsage used = DiskUsage.measure(upper);
-      return Optional.of(new Usage(System.currentTimeMillis() * 1_000_000L, mountpointOf(dir), used.bytes(),
+      return Optional.of(new Usage(nowNanos(), mountpointOf(dir), used.bytes(),
           used.inodes()));
     } catch (java.nio.file.NoSuchFileException e) {
       return Optional.empty(); // released while we walked
     } catch (IOException e) {
       throw new UncheckedIOException("measure writable layer " + upper, e);
     }
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /** The longest mount point that contains {@code path}. */

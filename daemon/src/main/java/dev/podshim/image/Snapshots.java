@@ -135,10 +135,12 @@ public final class Snapshots {
     try (var entries = Files.list(dir)) {
       for (Path snap : (Iterable<Path>) entries::iterator) {
         Path meta = snap.resolve("snapshot.json");
-        if (Files.exists(meta)) {
+        try {
           for (String c : StateFile.read(meta, Meta.class).chainIds()) {
             out.add(Digest.parse(c));
           }
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+          // a snapshot released while we list (or not yet recorded): it keeps nothing
         }
       }
     } catch (IOException e) {

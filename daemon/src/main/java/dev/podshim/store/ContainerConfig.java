@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
  * this). Persisted in the container's {@code meta.json}; never changes after creation, except
  * that UpdateContainerResources records new resources in the status.
  *
- * @param image the image as the client named it (id, name:tag or name@digest)
+ * @param image the image as the client named it (id, name:tag or name@digest); kubelet sends the id
+ * @param userSpecifiedImage the image as the pod spec names it, when the client says (kubelet does);
+ *     empty in state written before it was kept
  * @param envs in the order given; a later entry wins over an earlier one and over the image's
  * @param logPath relative to the sandbox's log directory; empty for no log
  * @param stopSignal signal name from the config (e.g. "SIGTERM"); empty means the image's, then SIGTERM
@@ -22,6 +24,7 @@ public record ContainerConfig(
     String name,
     int attempt,
     String image,
+    String userSpecifiedImage,
     List<String> command,
     List<String> args,
     String workingDir,
@@ -41,6 +44,7 @@ public record ContainerConfig(
   public ContainerConfig {
     requireNonNull(name, "name");
     requireNonNull(image, "image");
+    userSpecifiedImage = userSpecifiedImage == null ? "" : userSpecifiedImage;
     command = List.copyOf(command);
     args = List.copyOf(args);
     requireNonNull(workingDir, "workingDir");

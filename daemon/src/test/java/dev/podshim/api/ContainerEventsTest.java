@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podshim.cri.v1.ContainerEventResponse;
 import dev.podshim.cri.v1.ContainerEventType;
 import dev.podshim.cri.v1.ContainerState;
+import dev.podshim.cri.v1.ContainerStatus;
 import dev.podshim.cri.v1.GetEventsRequest;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PodSandboxState;
+import dev.podshim.cri.v1.PodSandboxStatusRequest;
+import dev.podshim.cri.v1.PodSandboxStatusResponse;
 import dev.podshim.cri.v1.RemoveContainerRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
@@ -134,6 +137,54 @@ class ContainerEventsTest extends ContainerHarnessTest {
       assertThat(podStopped.getCreatedAt()).isGreaterThanOrEqualTo(podCreated.getCreatedAt());
     }
     assertThat(cri.registry.get("podshim.events.sent").counter().count()).isEqualTo(14);
+  }
+
+  /**
+   * What kubelet's evented PLEG reads in place of listing a pod's containers: every container of
+   * the pod and none of another's, each as ContainerStatus answers it, timed after every event
+   * already sent and before any later one, in nanoseconds that never repeat.
+   */
+  @Test
+  void podSandboxStatusCarriesEveryContainerOfThePodTimedAgainstTheEvents() throws Exception {
+    pullBusybox();
+    Reader reader = subscribe();
+    PodSandboxConfig.Builder pod = Pods.config("pleg");
+    String podId = runPod(pod);
+    String running = createAndStart(podId, pod, Containers.config("server", busybox, "sleep", "1000"));
+    String created = create(podId, pod, Containers.config("sidecar", busybox, "true"));
+    PodSandboxConfig.Builder other = Pods.config("other");
+    String otherPodId = runPod(other);
+    create(otherPodId, other, Containers.config("elsewhere", busybox, "true"));
+    long lastEvent = 0;
+    for (int i = 0; i < 6; i++) {
+      lastEvent = Math.max(lastEvent, reader.next().getCreatedAt());
+    }
+
+    PodSandboxStatusResponse response = sandboxStatus(podId);
+
+    assertThat(response.getContainersStatusesList()).extracting(ContainerStatus::getId)
+        .containsExactlyInAnyOrder(running, created);
+    assertThat(response.getContainersStatusesList()).filteredOn(s -> s.getId().equals(running)).singleElement()
+        .isEqualTo(Containers.status(cri.runtime, running));
+    assertThat(response.getTimestamp()).isGreaterThan(lastEvent);
+    long previous = response.getTimestamp();
+    for (int i = 0; i < 200; i++) { // many reads within one millisecond
+      long timestamp = sandboxStatus(podId).getTimestamp();
+      assertThat(timestamp).isGreaterThan(previous);
+      previous = timestamp;
+    }
+    cri.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    ContainerEventResponse stopped = reader.next();
+    assertThat(stopped.getCreatedAt()).isGreaterThan(previous);
+    assertThat(stopped.getCreatedAt()).isLessThanOrEqualTo(dev.podshim.sandbox.Clock.nowNanos());
+    for (String id : List.of(podId, otherPodId)) {
+      cri.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+  }
+
+  private PodSandboxStatusResponse sandboxStatus(String podId) {
+    return cri.runtime.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build());
   }
 
   @Test

@@ -8,6 +8,8 @@ import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ContainerStateValue;
 import dev.podshim.cri.v1.ContainerStatusRequest;
 import dev.podshim.cri.v1.ExecSyncResponse;
+import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.ImageStatusRequest;
 import dev.podshim.cri.v1.ListContainersRequest;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.RemoveContainerRequest;
@@ -64,6 +66,26 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
     cri.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
     assertThatThrownBy(() -> Containers.status(cri.runtime, id)).isInstanceOfSatisfying(StatusRuntimeException.class,
         e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+  }
+
+  /** kubelet creates by image id and names the pod's image beside it; kubectl must show that name. */
+  @Test
+  void theImageShowsAsThePodNamedItWhenCreatedByIdAsKubeletDoes() {
+    String imageId = cri.images.imageStatus(ImageStatusRequest.newBuilder()
+        .setImage(ImageSpec.newBuilder().setImage(busybox)).build()).getImage().getId();
+    String asKubelet = create(Containers.config("kubelet-made", imageId, "true")
+        .setImage(ImageSpec.newBuilder().setImage(imageId).setUserSpecifiedImage("busybox-as-the-pod-says")));
+    String byIdAlone = create(Containers.config("by-id", imageId, "true"));
+
+    var status = Containers.status(cri.runtime, asKubelet);
+    assertThat(status.getImage().getImage()).isEqualTo("busybox-as-the-pod-says");
+    assertThat(status.getImage().getUserSpecifiedImage()).isEqualTo("busybox-as-the-pod-says");
+    assertThat(status.getImageId()).isEqualTo(imageId);
+    assertThat(status.getImageRef()).startsWith(busybox.replaceFirst(":[^:/]+$", "") + "@sha256:");
+    assertThat(cri.runtime.listContainers(ListContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder()
+        .setId(asKubelet)).build()).getContainers(0).getImage().getImage()).isEqualTo("busybox-as-the-pod-says");
+    // crictl by id: the image's tag, as containerd shows it
+    assertThat(Containers.status(cri.runtime, byIdAlone).getImage().getImage()).isEqualTo(busybox);
   }
 
   @Test

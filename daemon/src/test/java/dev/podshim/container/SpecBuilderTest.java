@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,6 +157,34 @@ class SpecBuilderTest {
     assertThat(resources.path("memory").toString()).isEqualTo("{\"limit\":268435456,\"swap\":536870912}");
     assertThat(resources.path("hugepageLimits").toString()).isEqualTo("[{\"pageSize\":\"2MB\",\"limit\":4194304}]");
     assertThat(resources.path("unified").toString()).isEqualTo("{\"memory.high\":\"200000000\"}");
+  }
+
+  /** kubelet's zero limit for every size of the node, on a node whose runtime has no hugetlb controller. */
+  @Test
+  void hugepageLimitsAreLeftOutWhereTheRuntimeHasNoHugetlbController() {
+    SpecFixture f = new SpecFixture(dir);
+    f.hugetlb = new Hugetlb(false, Set.of("2MB", "1GB"));
+    f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of("2MB", 0L, "1GB", 0L), Map.of(), 0);
+    assertThat(f.spec().path("linux").path("resources").has("hugepageLimits")).isFalse();
+  }
+
+  @Test
+  void aHugepageLimitIsKeptForEverySizeWhereTheControllerIsUsable() {
+    SpecFixture f = new SpecFixture(dir);
+    f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of("2MB", 0L, "1GB", 0L), Map.of(), 0);
+    assertThat(f.spec().path("linux").path("resources").path("hugepageLimits").toString())
+        .isEqualTo("[{\"pageSize\":\"1GB\",\"limit\":0},{\"pageSize\":\"2MB\",\"limit\":0}]");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "3MB|0|this node has no 3MB huge pages",
+      "2 MB|0|page size \"2 MB\" is not like 2MB or 1GB",
+      "2MB|-1|limit of 2MB pages is negative"})
+  void aHugepageLimitTheNodeCannotApplyIsInvalid(String size, long limit, String message) {
+    SpecFixture f = new SpecFixture(dir);
+    f.resources = new Resources(0, 0, 0, 0, 0, "", "", Map.of(size, limit), Map.of(), 0);
+    f.assertInvalid("config.linux.resources.hugepage_limits: " + message);
   }
 
   @ParameterizedTest

@@ -79,6 +79,8 @@ final class SpecFixture {
   Set<String> hostCaps = CI_ROOT_CAPS;
   int daemonOomScoreAdj;
   boolean appArmorEnabled;
+  /** A node whose runtime can apply hugepage limits, with 2 MB and 1 GB pages. */
+  Hugetlb hugetlb = new Hugetlb(true, Set.of("2MB", "1GB"));
   Path mountinfo = Path.of("/proc/self/mountinfo");
   Path dev = Path.of("/dev");
 
@@ -93,7 +95,7 @@ final class SpecFixture {
         new NamespaceModes(Mode.POD, pidMode, Mode.POD, pidMode == Mode.TARGET ? "target" : ""), runAsUser,
         runAsGroup, runAsUsername, readonlyRootfs, supplementalGroups, groupsPolicy, noNewPrivs, maskedPaths,
         readonlyPaths, seccomp, apparmor);
-    ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", command, args,
+    ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", "", command, args,
         workingDir, envs, mounts, devices, Map.of("app", "web"), annotations, "web.log", false, false, tty,
         resources, security, "");
     ImageConfig image = new ImageConfig("sha256:feed", entrypoint, cmd, imageEnv, imageWorkingDir, imageUser, "",
@@ -104,8 +106,8 @@ final class SpecFixture {
         podModes.hostNetwork() ? null : Path.of("/run/podshim/ns/sb1/uts"),
         pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
         podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
-    return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver, hostCaps, daemonOomScoreAdj,
-        appArmorEnabled, "runc");
+    return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver,
+        new HostFacts(hostCaps, daemonOomScoreAdj, appArmorEnabled, hugetlb), "runc");
   }
 
   BuiltSpec build() {

@@ -96,6 +96,22 @@ class SpecRuncIntegrationTest {
     assertThat(data.resolve("x")).doesNotExist();
   }
 
+  /**
+   * What kubelet sends every container: a zero limit for each page size of the node. On this
+   * node's hybrid layout runc has no hugetlb hierarchy; with the node as it is, runc still runs it.
+   */
+  @Test
+  void runcRunsAContainerGivenKubeletsZeroHugepageLimitsForEverySizeOfTheNode() throws Exception {
+    f.hugetlb = Hugetlb.read();
+    java.util.Map<String, Long> zeroForEachSize = new java.util.TreeMap<>();
+    f.hugetlb.pageSizes().forEach(size -> zeroForEachSize.put(size, 0L));
+    f.resources = new dev.podshim.store.ContainerConfig.Resources(0, 0, 0, 0, 0, "", "", zeroForEachSize,
+        java.util.Map.of(), 0);
+    f.command = List.of("/bin/busybox", "echo", "started");
+
+    assertThat(run()).contains("started");
+  }
+
   private String run() throws Exception {
     Files.writeString(dir.resolve("config.json"), new ObjectMapper().writeValueAsString(f.build().spec()));
     String id = "podshim-spec-" + UUID.randomUUID().toString().substring(0, 8);

@@ -50,4 +50,63 @@ class ImageFilesystemTest {
       Mounts.unmount(rootfs);
     }
   }
+
+  /** A container's snapshot removed while the walk is inside it, as RemoveContainer does under kubelet's eviction sync. */
+  @Test
+  void aDirectoryRemovedUnderTheWalkIsLeftOutWithoutFailing() throws Exception {
+    Path images = root.resolve("images");
+    Path doomed = Files.createDirectories(images.resolve("snapshots/c1/upper/var"));
+    Files.write(doomed.resolve("log"), new byte[50_000]);
+    Path kept = Files.createDirectories(images.resolve("snapshots/c2/upper"));
+    Files.write(kept.resolve("data"), new byte[50_000]);
+    ImageFilesystem fs = new ImageFilesystem(images, Path.of("/proc/self/mountinfo"), dir -> {
+      if (dir.endsWith("c1")) {
+        deleteTree(dir); // gone between the walk's visit and its reading of the directory
+      }
+      return java.util.Optional.empty();
+    });
+
+    ImageFilesystem.Usage usage = fs.usage();
+
+    assertThat(usage.usedBytes()).isGreaterThanOrEqualTo(50_000L);
+    assertThat(usage.inodesUsed()).as("images, snapshots, c2, upper, data").isEqualTo(5);
+  }
+
+  @Test
+  void snapshotsComingAndGoingNeverFailAWalk() throws Exception {
+    Path snapshots = Files.createDirectories(root.resolve("images/snapshots"));
+    ImageFilesystem fs = new ImageFilesystem(root);
+    Thread churn = Thread.ofPlatform().start(() -> {
+      for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+        try {
+          Path dir = Files.createDirectories(snapshots.resolve("c" + (i % 8)).resolve("upper/a/b"));
+          Files.write(dir.resolve("f"), new byte[4096]);
+          deleteTree(snapshots.resolve("c" + ((i + 4) % 8)));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    });
+    try {
+      for (int i = 0; i < 2_000; i++) {
+        assertThat(fs.usage().inodesUsed()).isPositive();
+      }
+    } finally {
+      churn.interrupt();
+      churn.join();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+      // removed meanwhile by the same thread's earlier pass
+    }
+  }
 }
