@@ -99,12 +99,16 @@ final class KubeletHostChanges {
     removeLogLinks(problems);
     removeDevicePluginSocket();
     problems.addAll(iptables.removeAdded());
+    List<String> restored = new ArrayList<>();
     for (Map.Entry<String, String> e : sysctls.entrySet()) {
       Path file = Path.of("/proc/sys", e.getKey());
-      if (!Files.readString(file).strip().equals(e.getValue())) {
+      String now = Files.readString(file).strip();
+      if (!now.equals(e.getValue())) {
         Files.writeString(file, e.getValue());
+        restored.add(e.getKey() + " " + now + " -> " + e.getValue());
       }
     }
+    System.out.println("kubelet e2e: sysctls put back: " + restored);
     return problems;
   }
 
