@@ -128,6 +128,12 @@ final class Kubelet implements AutoCloseable {
     }
   }
 
+  /** kubelet's folder of a container's logs: {@code <podLogsDir>/<namespace>_<pod>_<uid>/<container>}. */
+  Path containerLogDir(KubeletPods.Pod pod, String container) {
+    return podLogs.resolve("default_" + pod.json().path("metadata").path("name").asText() + "_" + pod.uid())
+        .resolve(container);
+  }
+
   void writeManifest(String name, String yaml) throws IOException {
     // write then rename: kubelet must never read half a manifest
     Path tmp = dir.resolve(name + ".yaml.tmp");

@@ -171,19 +171,41 @@ final class KubeletHostChanges {
     }
   }
 
-  private void removeLogLinks(List<String> problems) throws IOException {
-    if (!Files.isDirectory(CONTAINER_LOG_LINKS)) {
-      return;
-    }
-    try (DirectoryStream<Path> links = Files.newDirectoryStream(CONTAINER_LOG_LINKS)) {
-      for (Path link : links) {
-        if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).startsWith(podLogs)) {
-          problems.add("kubelet left " + link);
-          Files.delete(link);
+  /** kubelet's pod cgroups ({@code pod<uid>} under kubepods, any QoS class, any hierarchy). */
+  List<Path> podCgroups() throws IOException {
+    List<Path> pods = new ArrayList<>();
+    for (Path hierarchy : hierarchies()) {
+      Path kubepods = hierarchy.resolve(cgroupRoot.substring(1)).resolve("kubepods");
+      if (Files.isDirectory(kubepods)) {
+        try (Stream<Path> walk = Files.walk(kubepods)) {
+          walk.filter(d -> Files.isDirectory(d) && d.getFileName().toString().startsWith("pod")).forEach(pods::add);
         }
       }
     }
-    if (!logLinksExisted) {
+    return pods;
+  }
+
+  /** This kubelet's links in /var/log/containers (to its containers' logs). */
+  List<Path> containerLogLinks() throws IOException {
+    List<Path> links = new ArrayList<>();
+    if (Files.isDirectory(CONTAINER_LOG_LINKS)) {
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(CONTAINER_LOG_LINKS)) {
+        for (Path link : entries) {
+          if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).startsWith(podLogs)) {
+            links.add(link);
+          }
+        }
+      }
+    }
+    return links;
+  }
+
+  private void removeLogLinks(List<String> problems) throws IOException {
+    for (Path link : containerLogLinks()) {
+      problems.add("kubelet left " + link);
+      Files.delete(link);
+    }
+    if (!logLinksExisted && Files.isDirectory(CONTAINER_LOG_LINKS)) {
       try (Stream<Path> left = Files.list(CONTAINER_LOG_LINKS)) {
         if (left.findAny().isEmpty()) {
           Files.delete(CONTAINER_LOG_LINKS);

@@ -30,19 +30,23 @@ final class KubeletNode implements AutoCloseable {
   TestNetwork network;
   Podshimd podshimd;
   Kubelet kubelet;
-  private KubeletHostChanges hostChanges;
+  KubeletHostChanges hostChanges;
   /** The suite's pods hold ~25 containers at most (crash-loop attempts included). */
   static final int MAX_CONTAINERS = 60;
   private volatile String stoppedBecause;
 
-  private KubeletNode(Path dir) {
+  /** Where both logs are copied at close: {@code e2e/target/kubelet-e2e/<run>}, for CI to keep. */
+  private final Path logCopies;
+
+  private KubeletNode(Path dir, String run) {
     this.dir = dir;
+    this.logCopies = Podshimd.PROJECT.resolve("e2e/target/kubelet-e2e").resolve(run);
     this.podshimRoot = dir.resolve("podshimd/root");
   }
 
-  static KubeletNode start(Path dir, Map<String, Boolean> featureGates) throws Exception {
+  static KubeletNode start(Path dir, String run, Map<String, Boolean> featureGates) throws Exception {
     Kubelet.binary();
-    KubeletNode node = new KubeletNode(dir);
+    KubeletNode node = new KubeletNode(dir, run);
     try {
       node.startAll(featureGates);
       return node;
@@ -201,6 +205,17 @@ final class KubeletNode implements AutoCloseable {
       if (!problems.isEmpty()) {
         System.out.println("kubelet e2e teardown: " + String.join("\n", problems));
       }
+      copyLogs();
+    }
+  }
+
+  private void copyLogs() throws IOException {
+    Files.createDirectories(logCopies);
+    if (kubelet != null) {
+      Files.writeString(logCopies.resolve("kubelet.log"), kubelet.log());
+    }
+    if (podshimd != null) {
+      Files.writeString(logCopies.resolve("podshimd.log"), podshimd.log());
     }
   }
 

@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podshim.cri.v1.Container;
 import dev.podshim.cri.v1.ContainerState;
-import dev.podshim.cri.v1.ImageFsInfoRequest;
-import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.ListContainersRequest;
+import dev.podshim.cri.v1.PodSandboxState;
 import dev.podshim.testing.NodeLeaks;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,11 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -67,7 +61,7 @@ abstract class KubeletSuite {
 
   @BeforeAll
   void startKubeletWithEveryPod(@TempDir Path dir) throws Exception {
-    node = KubeletNode.start(dir, featureGates());
+    node = KubeletNode.start(dir, getClass().getSimpleName(), featureGates());
     kubelet = node.kubelet;
     hostNetworkPort = Kubelet.freePort();
     crashLoopStarts = dir.resolve("crashloop-starts");
@@ -92,8 +86,9 @@ abstract class KubeletSuite {
   @Test
   @Order(1)
   void everyContainerStartsWhileKubeletSeesTheHostsHugepages() throws Exception {
-    // kubelet sends a hugepage limit (zero unless asked) for every size the host offers; this host
-    // offers sizes but has no v1 hugetlb controller, and containers must start regardless
+    // kubelet sends a hugepage limit (zero unless asked) for every size the host offers; where runc
+    // has no hugetlb controller for its cgroup version (this hybrid host: hugetlb only on v2),
+    // containers must start regardless
     try (Stream<Path> sizes = Files.list(Path.of("/sys/kernel/mm/hugepages"))) {
       assertThat(sizes.toList()).as("hugepage sizes kubelet sees (what this test is about)").isNotEmpty();
     }
@@ -190,7 +185,7 @@ abstract class KubeletSuite {
     // a compressed file exists only after a second rotation, which needs the current log to have
     // grown past 1Ki again: the container's output went to the new file after ReopenContainerLog
     node.eventually("pod logs' log rotated twice", sinceManifests(START), () -> {
-      Path logDir = containerLogDir(kubelet.pods().get(SuitePods.LOGS), "chatty");
+      Path logDir = kubelet.containerLogDir(kubelet.pods().get(SuitePods.LOGS), "chatty");
       List<String> files = list(logDir);
       assertThat(files).as("in " + logDir).contains("0.log")
           .anyMatch(f -> f.matches("0\\.log\\.\\d{8}-\\d{6}"))
@@ -303,39 +298,19 @@ abstract class KubeletSuite {
     });
     baseline = RemovalBaseline.take(node, kubelet.cgroupRoot);
     int kubeletLogLines = (int) kubelet.log().lines().count();
-    AtomicBoolean removing = new AtomicBoolean(true);
-    AtomicLong calls = new AtomicLong();
-    Queue<String> failures = new ConcurrentLinkedQueue<>();
-    // kubelet's eviction manager and image GC ask this every few seconds; ask it back to back instead
-    List<Thread> askers = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      askers.add(Thread.ofPlatform().name("imagefsinfo-" + i).start(() -> {
-        while (removing.get()) {
-          try {
-            node.podshimd.images.withDeadlineAfter(10, TimeUnit.SECONDS).imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
-            calls.incrementAndGet();
-          } catch (StatusRuntimeException e) {
-            failures.add(e.getStatus().toString());
-          }
-        }
-      }));
-    }
-    try {
+    ImageFsInfoCaller imageFsInfo = new ImageFsInfoCaller(node.podshimd);
+    try (imageFsInfo) {
       kubelet.deleteAllManifests();
       node.eventually("kubelet removes every pod and container", Duration.ofSeconds(120), () -> {
         assertThat(node.sandboxes()).isEmpty();
-        assertThat(node.podshimd.runtime.listContainers(dev.podshim.cri.v1.ListContainersRequest.getDefaultInstance())
+        assertThat(node.podshimd.runtime.listContainers(ListContainersRequest.getDefaultInstance())
             .getContainersList()).isEmpty();
       });
-    } finally {
-      removing.set(false);
-      for (Thread t : askers) {
-        t.join();
-      }
     }
+    List<String> failures = imageFsInfo.failures();
     assertThat(failures.stream().limit(3)).as("ImageFsInfo failures (%d of %d calls, first 3) while kubelet removed %d containers",
-        failures.size(), calls.get() + failures.size(), baseline.containerPids().size()).isEmpty();
-    assertThat(calls.get()).isPositive();
+        failures.size(), imageFsInfo.answered() + failures.size(), baseline.containerPids().size()).isEmpty();
+    assertThat(imageFsInfo.answered()).isPositive();
     List<String> kubeletComplaints = kubelet.log().lines().skip(kubeletLogLines)
         .filter(l -> l.startsWith("E") && (l.contains("ImageFsInfo") || l.contains("HasDedicatedImageFs"))).toList();
     assertThat(kubeletComplaints).as("kubelet's errors about the image filesystem during the removals").isEmpty();
@@ -349,11 +324,11 @@ abstract class KubeletSuite {
       assertThat(NodeLeaks.of(node.podshimRoot)).as("podshim's processes, mounts and state").matches(NodeLeaks::empty);
       assertThat(baseline.alive()).as("pause, container and conmon processes still alive").isEmpty();
       assertThat(baseline.containerCgroups().stream().filter(Files::exists)).as("container cgroups left").isEmpty();
-      assertThat(podCgroups()).as("kubelet's pod cgroups left").isEmpty();
+      assertThat(node.hostChanges.podCgroups()).as("kubelet's pod cgroups left").isEmpty();
       assertThat(list(node.podshimRoot.resolve("images/snapshots"))).as("snapshots left").isEmpty();
       assertThat(list(kubelet.rootDir.resolve("pods"))).as("kubelet's pod dirs left").isEmpty();
       assertThat(list(kubelet.podLogs)).as("pod log dirs left").isEmpty();
-      assertThat(linksIntoPodLogs()).as("kubelet's links in " + KubeletHostChanges.CONTAINER_LOG_LINKS).isEmpty();
+      assertThat(node.hostChanges.containerLogLinks()).as("kubelet's links in " + KubeletHostChanges.CONTAINER_LOG_LINKS).isEmpty();
     });
   }
 
@@ -387,7 +362,7 @@ abstract class KubeletSuite {
           .isEqualTo(expected);
     }
     Map<String, Long> readySandboxes = node.sandboxes().stream()
-        .filter(s -> s.getState() == dev.podshim.cri.v1.PodSandboxState.SANDBOX_READY)
+        .filter(s -> s.getState() == PodSandboxState.SANDBOX_READY)
         .collect(Collectors.groupingBy(s -> s.getMetadata().getName(), Collectors.counting()));
     for (String pod : SuitePods.LONG_RUNNING.keySet()) {
       assertThat(readySandboxes.get(pod + "-" + Kubelet.NODE_NAME)).as("ready sandboxes of pod " + pod).isEqualTo(1L);
@@ -411,43 +386,9 @@ abstract class KubeletSuite {
     throw new AssertionError("no pod " + pod + " in /stats/summary");
   }
 
-  /** kubelet's folder of a container's logs: {@code <podLogsDir>/<ns>_<pod>_<uid>/<container>}. */
-  private Path containerLogDir(KubeletPods.Pod pod, String container) {
-    return kubelet.podLogs.resolve("default_" + pod.json().path("metadata").path("name").asText() + "_" + pod.uid())
-        .resolve(container);
-  }
-
   private String containerLog(KubeletPods.Pod pod, String container) throws IOException {
-    Path log = containerLogDir(pod, container).resolve("0.log");
+    Path log = kubelet.containerLogDir(pod, container).resolve("0.log");
     return Files.exists(log) ? Files.readString(log) : "";
-  }
-
-  private List<Path> podCgroups() throws IOException {
-    List<Path> pods = new ArrayList<>();
-    for (Path hierarchy : KubeletHostChanges.hierarchies()) {
-      Path kubepods = hierarchy.resolve(kubelet.cgroupRoot.substring(1)).resolve("kubepods");
-      if (Files.isDirectory(kubepods)) {
-        try (Stream<Path> walk = Files.walk(kubepods)) {
-          walk.filter(d -> Files.isDirectory(d) && d.getFileName().toString().startsWith("pod")).forEach(pods::add);
-        }
-      }
-    }
-    return pods;
-  }
-
-  private List<Path> linksIntoPodLogs() throws IOException {
-    if (!Files.isDirectory(KubeletHostChanges.CONTAINER_LOG_LINKS)) {
-      return List.of();
-    }
-    List<Path> links = new ArrayList<>();
-    try (Stream<Path> entries = Files.list(KubeletHostChanges.CONTAINER_LOG_LINKS)) {
-      for (Path link : entries.toList()) {
-        if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).startsWith(kubelet.podLogs)) {
-          links.add(link);
-        }
-      }
-    }
-    return links;
   }
 
   private static List<String> list(Path dir) throws IOException {
@@ -463,31 +404,6 @@ abstract class KubeletSuite {
     try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
       return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
-    }
-  }
-
-  /** What ran just before the removals: what must be gone after them. */
-  record RemovalBaseline(List<Long> pausePids, List<Long> containerPids, List<Long> conmonPids, List<Path> containerCgroups) {
-    static RemovalBaseline take(KubeletNode node, String cgroupRoot) throws IOException {
-      List<Long> pauses = new ArrayList<>();
-      for (PodSandbox s : node.sandboxes()) {
-        pauses.add(NodeProcesses.pausePid(node.podshimd.runtime, s.getId()));
-      }
-      List<Long> containers = new ArrayList<>();
-      List<Path> cgroups = new ArrayList<>();
-      for (Container c : node.podshimd.runtime.listContainers(dev.podshim.cri.v1.ListContainersRequest.getDefaultInstance()).getContainersList()) {
-        if (c.getState() == ContainerState.CONTAINER_RUNNING) {
-          long pid = NodeProcesses.containerPid(node.podshimd.runtime, c.getId());
-          containers.add(pid);
-          NodeProcesses.cgroupDirs(pid).values().stream().filter(d -> d.toString().contains(cgroupRoot + "/")).forEach(cgroups::add);
-        }
-      }
-      return new RemovalBaseline(pauses, containers, NodeLeaks.conmonsOf(node.podshimRoot), cgroups);
-    }
-
-    List<Long> alive() {
-      return Stream.of(pausePids, containerPids, conmonPids).flatMap(List::stream)
-          .filter(pid -> ProcessHandle.of(pid).isPresent()).toList();
     }
   }
 }
