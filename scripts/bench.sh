@@ -11,7 +11,9 @@
 #    production JVM flags (report: daemon/target/bench/metrics-report.md);
 #  - daemon memory under bursts: podshimd's RSS/PSS fresh, after 1,000 host-network sandbox
 #    lifecycles, after 50 refused requests of ~16 MB, and 10 s and 30 s later
-#    (report: daemon/target/bench/memory-report.md).
+#    (report: daemon/target/bench/memory-report.md);
+#  - daemon memory after 20 ExecSync calls that each write 50 MB, 4 at once, with one container
+#    running, right after and 10, 30, 60 s later (report: daemon/target/bench/exec-memory-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
 #          [-Dbench.scrapers=200] [-Dbench.scrapeRounds=10]
 #          [-Dbench.memory.lifecycles=1000] [-Dbench.memory.burst=50] [-Dbench.memory.parallel=4]
@@ -21,7 +23,7 @@ scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark,MemoryBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark,MemoryBenchmark,ExecBurstMemoryBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
@@ -32,3 +34,5 @@ echo
 cat daemon/target/bench/metrics-report.md
 echo
 cat daemon/target/bench/memory-report.md
+echo
+cat daemon/target/bench/exec-memory-report.md

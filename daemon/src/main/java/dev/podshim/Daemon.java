@@ -107,13 +107,13 @@ public final class Daemon implements AutoCloseable {
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);
     new ContainerMetrics(containers).bindTo(registry);
+    EventLoops eventLoops = made(loops);
     if (!config.metricsAddress().isEmpty()) {
-      metrics = new MetricsServer(config.metricsAddress(), registry);
+      metrics = new MetricsServer(config.metricsAddress(), registry, eventLoops.group());
       metrics.start();
     }
 
     events = ContainerEvents.watching(sandboxes, containers, registry);
-    EventLoops eventLoops = made(loops);
     streaming = new StreamingServer(config.streaming(), eventLoops, new NodeBackend(containers, sandboxes), registry);
     streaming.start();
     grpc = new GrpcServer(config.socket(), eventLoops,
@@ -199,15 +199,15 @@ public final class Daemon implements AutoCloseable {
     if (streaming != null) {
       streaming.close(); // exec'ed commands are killed, attaches detach; containers keep running
     }
+    if (metrics != null) {
+      metrics.stop();
+    }
     if (loops.isDone()) {
       try {
         made(loops).close();
       } catch (IOException e) {
         // never made: nothing to close
       }
-    }
-    if (metrics != null) {
-      metrics.stop();
     }
     if (network != null) {
       network.close();

@@ -3,6 +3,7 @@ package dev.podshim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podshim.cri.v1.Container;
+import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListContainersRequest;
 import dev.podshim.cri.v1.PodSandboxConfig;
@@ -30,9 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * kill -9 of the daemon at random moments while containers are created, started, stopped and
- * removed: every acknowledged container is still there after each restart, and once the pod is
- * removed the node holds no conmon, mount, runtime state, container directory or cgroup.
+ * kill -9 of the daemon at random moments while containers are created, started, exec'd into,
+ * stopped and removed: every acknowledged container is still there after each restart, and once the pod is
+ * removed the node holds no conmon, mount, runtime state, container directory, attach socket link
+ * or cgroup.
  */
 class ContainerKillAtAnyMomentTest {
   private static final int ROUNDS = 6;
@@ -87,6 +89,7 @@ class ContainerKillAtAnyMomentTest {
       assertThat(ids(daemon)).as("seed %s: after the last kill", seed).containsAll(acknowledged);
       daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       assertThat(ids(daemon)).isEmpty();
+      assertThat(NodeLeaks.of(root).sockets()).as("seed %s: attach socket links", seed).isEmpty();
       assertThat(NodeLeaks.cgroupDirsStartingWith(cgroupTop)).as("seed %s", seed).isEmpty();
       daemon.terminate();
     } finally {
@@ -106,6 +109,9 @@ class ContainerKillAtAnyMomentTest {
             Containers.config("c-" + round + "-" + n, busybox, "sleep", "1000"))).getContainerId();
         acknowledged.add(id);
         daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        // an exec whose child outlives it, cut short by its timeout or by the kill
+        daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(1)
+            .addAllCmd(java.util.List.of("sh", "-c", "sleep 30 & echo started; sleep 0.3")).build());
         if (n % 2 == 0) {
           daemon.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
           acknowledged.remove(id); // from here on a crash may or may not have removed it

@@ -91,8 +91,14 @@ class ContainerRestartTest {
     long serverPid = pidOf(server);
 
     daemon.kill9();
+    // the link of a container removed by an older daemon that left it behind
+    Path stale = java.nio.file.Files.createSymbolicLink(root.resolve("sockets").resolve("ab".repeat(32)),
+        root.resolve("containers").resolve("ab".repeat(32)));
     Thread.sleep(3000); // the job ends while no daemon runs
     daemon = new DaemonProcess(root).start();
+    assertThat(NodeLeaks.of(root).sockets()).as("links of containers that exist, and only those")
+        .containsExactlyInAnyOrder(server, job);
+    assertThat(stale).doesNotExist();
 
     assertThat(Containers.status(daemon.runtime, server).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     assertThat(pidOf(server)).isEqualTo(serverPid);

@@ -59,12 +59,19 @@ final class ContainerCreation {
   private final ImageService images;
   private final Tools tools;
   private final ConmonMonitor monitor;
+  private final AttachLinks attachLinks;
 
   ContainerCreation(ContainerStore store, ImageService images, Tools tools, ConmonMonitor monitor) {
     this.store = requireNonNull(store, "store");
     this.images = requireNonNull(images, "images");
     this.tools = requireNonNull(tools, "tools");
     this.monitor = requireNonNull(monitor, "monitor");
+    this.attachLinks = new AttachLinks(tools.socketDir());
+  }
+
+  /** At start-up: the links of containers that no longer exist (removed while the daemon was down). */
+  int removeStaleAttachLinks(java.util.Set<String> containers) {
+    return attachLinks.removeAllBut(containers);
   }
 
   Container create(String id, String name, Sandbox sandbox, ContainerConfig config, OciRuntime runtime,
@@ -94,6 +101,7 @@ final class ContainerCreation {
           Files.createDirectories(Path.of(logPath).getParent());
         }
         Files.createDirectories(tools.socketDir());
+        cleanup.push("remove attach socket link", () -> attachLinks.remove(id));
         cleanup.push("delete from " + runtime.handler(), () -> runtime.delete(id));
         Conmon.Created created = tools.conmon().create(new ConmonSpec(id, name, runtime, container.bundle(),
             container.dir(), tools.socketDir(), logPath.isEmpty() ? null : Path.of(logPath), config.stdin(),
@@ -117,10 +125,18 @@ final class ContainerCreation {
     }
   }
 
-  /** Releases everything a container holds: runtime state, conmon leftovers, rootfs, its directory. */
+  /**
+   * Releases everything a container holds: runtime state, conmon leftovers, its attach socket
+   * link, rootfs, its directory.
+   */
   void teardown(Container c, OciRuntime runtime) {
     monitor.forget(c);
     runtime.delete(c.id());
+    try {
+      attachLinks.remove(c.id());
+    } catch (IOException e) {
+      throw CriException.internal("remove container " + c.id() + ": attach socket link: " + e.getMessage(), e);
+    }
     images.snapshots().release(c.id());
     try {
       store.delete(c);

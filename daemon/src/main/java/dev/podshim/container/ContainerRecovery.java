@@ -19,9 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Start-up: re-attaches to the conmon of every container that was running, records the exits of
  * those that ended while the daemon was down (from conmon's exit file), and tears down containers
- * whose CreateContainer never finished (conmon, runtime state, rootfs, directory). Containers are
+ * whose CreateContainer never finished (conmon, runtime state, rootfs, directory), and removes the
+ * attach socket links of containers that are gone. Containers are
  * recovered in parallel, as containerd's restart does, under one deadline.
  */
 public final class ContainerRecovery {
@@ -74,7 +77,14 @@ public final class ContainerRecovery {
     // not try-with-resources: close() would wait for an item that hangs past the deadline
     ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     try {
-      for (EntityStore.Loaded<Container> loaded : store.loadAll()) {
+      List<EntityStore.Loaded<Container>> all = store.loadAll();
+      Set<String> onDisk = new HashSet<>();
+      all.forEach(loaded -> onDisk.add(loaded.dir().getFileName().toString()));
+      int staleLinks = creation.removeStaleAttachLinks(onDisk);
+      if (staleLinks > 0) {
+        LOG.atInfo().addKeyValue("count", staleLinks).log("removed attach socket links of containers that are gone");
+      }
+      for (EntityStore.Loaded<Container> loaded : all) {
         Container c = loaded.entity();
         if (c == null) {
           LOG.atWarn().setCause(loaded.failure()).addKeyValue("dir", loaded.dir())

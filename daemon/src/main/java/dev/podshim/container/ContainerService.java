@@ -312,6 +312,7 @@ public final class ContainerService {
       throw new CriException(CriException.Kind.FAILED_PRECONDITION,
           "reopen log of container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
     }
+    requireLogDirectory(c);
     // conmon's control fifo takes "<type> <height> <width>\n"; type 2 reopens the log
     try (OutputStream out = Files.newOutputStream(c.bundle().resolve("ctl"), StandardOpenOption.WRITE)) {
       out.write("2 0 0\n".getBytes(StandardCharsets.US_ASCII));
@@ -319,6 +320,22 @@ public final class ContainerService {
       throw CriException.internal("reopen log of container " + c.id() + ": " + e.getMessage(), e);
     }
     awaitLogFile(c);
+  }
+
+  /**
+   * conmon exits when it cannot create the reopened log (its container then has no monitor), so a
+   * log directory that is gone is refused before conmon is asked, as containerd and CRI-O fail the
+   * call rather than recreate it.
+   */
+  private static void requireLogDirectory(Container c) {
+    if (c.metadata().logPath().isEmpty()) {
+      return;
+    }
+    Path dir = Path.of(c.metadata().logPath()).getParent();
+    if (!Files.isDirectory(dir)) {
+      throw new CriException(CriException.Kind.FAILED_PRECONDITION, "reopen log of container " + c.id()
+          + ": its log directory " + dir + " does not exist");
+    }
   }
 
   /** conmon reopens on its own loop: kubelet expects the new file to exist when the call returns. */

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podshim.errors.CriException;
 import dev.podshim.oci.OciException;
 import dev.podshim.oci.OciRuntime;
-import dev.podshim.oci.Signals;
 import dev.podshim.os.OsException;
 import dev.podshim.os.Spawn;
 import dev.podshim.store.Container;
@@ -18,16 +17,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
  * ExecSync: a command run to completion in a running container, as the container's own process
  * runs (namespaces, cgroup, user, capabilities, seccomp: {@code runtime exec} with the spec's
- * process and other args). At the timeout the command itself is killed, so the runtime reaps it
- * and nothing lingers as a zombie; then the call fails with DEADLINE_EXCEEDED.
+ * process and other args). At the timeout the command and everything it started are killed
+ * ({@link ExecDeadline}), and the call fails with DEADLINE_EXCEEDED.
  */
 public final class ExecSync {
   /** kubelet caps each stream of an ExecSync at 16 MiB. */
@@ -35,7 +31,11 @@ public final class ExecSync {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** When no timeout is given, a runtime that hangs is still given up on eventually. */
   private static final Duration NO_TIMEOUT_LIMIT = Duration.ofHours(24);
-  private static final Duration AFTER_KILL = Duration.ofSeconds(10);
+  /**
+   * After the deadline the exec's processes are killed at once; this bounds the wait for the
+   * runtime to report it, also when a process that left the exec's session still holds the output.
+   */
+  private static final Duration AFTER_DEADLINE = Duration.ofSeconds(2);
 
   private final ScheduledExecutorService timer;
 
@@ -52,27 +52,27 @@ public final class ExecSync {
     Path dir = container.dir().resolve("exec");
     Path processJson = dir.resolve(execId + ".json");
     Path pidFile = dir.resolve(execId + ".pid");
-    AtomicBoolean timedOut = new AtomicBoolean();
     try {
       Files.createDirectories(dir);
       Files.write(processJson, JSON.writeValueAsBytes(process(container, cmd)));
-      ScheduledFuture<?> killer = timeout.isZero() ? null
-          : timer.schedule(() -> killExec(pidFile, timedOut), timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Spawn.Result result;
-      try {
-        Duration limit = timeout.isZero() ? NO_TIMEOUT_LIMIT : timeout.plus(AFTER_KILL);
-        result = runtime.exec(container.id(), processJson, pidFile, limit, MAX_OUTPUT);
-      } finally {
-        if (killer != null) {
-          killer.cancel(false);
+      if (timeout.isZero()) {
+        return result(runtime.exec(container.id(), processJson, pidFile, NO_TIMEOUT_LIMIT, MAX_OUTPUT));
+      }
+      try (ExecDeadline deadline = ExecDeadline.arm(timer, timeout, pidFile, container.status().pid())) {
+        Spawn.Result result;
+        try {
+          result = runtime.exec(container.id(), processJson, pidFile, timeout.plus(AFTER_DEADLINE), MAX_OUTPUT);
+        } catch (OsException e) {
+          if (e.errno() == OsException.ETIMEDOUT) {
+            throw deadlineExceeded(container, cmd, timeout);
+          }
+          throw e;
         }
+        if (deadline.expired()) {
+          throw deadlineExceeded(container, cmd, timeout);
+        }
+        return result(result);
       }
-      if (timedOut.get()) {
-        throw new CriException(CriException.Kind.DEADLINE_EXCEEDED, "exec in container " + container.id()
-            + ": command " + cmd.getFirst() + " did not finish within " + timeout.toSeconds() + "s and was killed");
-      }
-      return new Result(result.exitStatus(), result.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          result.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (OsException e) {
       throw CriException.internal("exec in container " + container.id() + ": " + e.getMessage(), e);
     } catch (IOException e) {
@@ -81,6 +81,17 @@ public final class ExecSync {
       deleteQuietly(processJson);
       deleteQuietly(pidFile);
     }
+  }
+
+  private static Result result(Spawn.Result result) {
+    return new Result(result.exitStatus(), result.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        result.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static CriException deadlineExceeded(Container container, List<String> cmd, Duration timeout) {
+    return new CriException(CriException.Kind.DEADLINE_EXCEEDED, "exec in container " + container.id()
+        + ": command " + cmd.getFirst() + " did not finish within " + timeout.toSeconds()
+        + "s; it and what it started were killed");
   }
 
   /** An exec's command: INVALID_ARGUMENT when empty or when an argument holds a NUL byte. */
@@ -117,18 +128,6 @@ public final class ExecSync {
           .put("width", size == null ? 80 : size.width());
     }
     return process;
-  }
-
-  private static void killExec(Path pidFile, AtomicBoolean timedOut) {
-    timedOut.set(true);
-    try {
-      long pid = Long.parseLong(Files.readString(pidFile).trim());
-      try (var pidfd = dev.podshim.os.Pidfd.open(pid)) {
-        pidfd.signal(Signals.SIGKILL);
-      }
-    } catch (IOException | NumberFormatException | OsException | IllegalStateException e) {
-      // not started yet or already gone: runtime exec's own limit still applies
-    }
   }
 
   private static void deleteQuietly(Path p) {

@@ -17,6 +17,8 @@ public final class CriException extends RuntimeException {
     INVALID_ARGUMENT,
     FAILED_PRECONDITION,
     UNAVAILABLE,
+    /** A limit the client itself ran into (URLs handed out and never used), not a fault of the node. */
+    RESOURCE_EXHAUSTED,
     DEADLINE_EXCEEDED,
     INTERNAL
   }

@@ -2,102 +2,109 @@ package dev.podshim.metrics;
 
 import static java.util.Objects.requireNonNull;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves the Prometheus text format at {@code /metrics} on the configured address, and stays
- * small under a crowd of scrapers: a fixed pool of threads, at most {@link Limits#inFlight}
- * scrapes answered at once (the others wait up to {@link Limits#slotWait} from their arrival,
- * then get 503), and one rendered text shared by every scrape of a {@link Limits#cacheTtl}
- * window ({@link ScrapeCache}). The daemon runs with a 128 MiB heap: under 200 scrapers, a
- * render per request and a copy of the body kept per connection (see {@link #WRITE_CHUNK}) ran
- * it out of memory.
+ * small under a crowd of scrapers: at most {@link Limits#inFlight} scrapes answered at once (the
+ * others wait up to {@link Limits#slotWait} from their arrival, then get 503), and one rendered
+ * text shared by every scrape of a {@link Limits#cacheTtl} window ({@link ScrapeCache}). The
+ * daemon runs with a 128 MiB heap: under 200 scrapers, a render per request and a copy of the body
+ * kept per connection ran it out of memory.
+ *
+ * <p>Connections are served by Netty event loops, so a client that sends its request slowly holds
+ * no thread: with the JDK's HTTP server, whose pool threads read each request line to its end,
+ * eight connections that sent {@code GET /metr} and stalled kept every scrape out. Here a request
+ * must be complete within {@link ConnectionLimits#requestTimeout} of its first byte, an idle
+ * connection goes after {@link ConnectionLimits#idleTimeout}, and at most {@link
+ * ConnectionLimits#maxWaiting} connections wait for a request at once, the oldest closed to make
+ * room ({@link RequestTimeouts}, {@link WaitingConnections}).
  */
 public final class MetricsServer {
-  private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
-  private static final String PATH = "/metrics";
-  private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-  private static final byte[] BUSY = "too many concurrent scrapes, retry later\n".getBytes(StandardCharsets.UTF_8);
-  /**
-   * Bytes per write of the body. The JDK server copies each write that its 8 KiB stream buffer
-   * cannot take into a socket buffer of twice the write's size, and keeps that buffer for the
-   * life of the keep-alive connection: one 400 KB write costs 800 KB of heap per scraper's
-   * connection, for as long as the connection lives. Small writes keep it at 16 KiB.
-   */
-  private static final int WRITE_CHUNK = 4096;
-  /** When the executor took the exchange in: a request's wait for a slot counts from there. */
-  private static final ScopedValue<Long> QUEUED_AT = ScopedValue.newInstance();
+  /** A request line and headers are a few hundred bytes; anything much bigger is not a scraper. */
+  private static final int MAX_REQUEST_LINE = 4096;
+  private static final int MAX_HEADERS = 8192;
+  private static final int MAX_REQUEST_BODY = 8192;
+  private static final int BACKLOG = 128;
 
-  /**
-   * How much the endpoint does at once. {@code threads} exceeds {@code inFlight} so that a 503,
-   * a 404 or a 405 is answered while every slot is taken.
-   */
-  record Limits(int inFlight, int threads, Duration slotWait, Duration cacheTtl) {
-    static final Limits DEFAULT = new Limits(4, 8, Duration.ofMillis(1500), Duration.ofSeconds(1));
+  /** How much scraping the endpoint does at once. */
+  record Limits(int inFlight, Duration slotWait, Duration cacheTtl) {
+    static final Limits DEFAULT = new Limits(4, Duration.ofMillis(1500), Duration.ofSeconds(1));
 
     Limits {
-      if (inFlight < 1 || threads <= inFlight) {
-        throw new IllegalArgumentException("metrics limits: need 1 <= inFlight < threads, got " + inFlight
-            + " and " + threads);
+      if (inFlight < 1) {
+        throw new IllegalArgumentException("metrics limits: need inFlight >= 1, got " + inFlight);
       }
       requireNonNull(slotWait, "slotWait");
       requireNonNull(cacheTtl, "cacheTtl");
     }
   }
 
-  static {
-    // The body goes out in small writes (WRITE_CHUNK), and with Nagle's algorithm on, a write
-    // smaller than the segment size waits for the peer's delayed ACK: up to 40 ms stalls per
-    // scrape on loopback, where the segment is 64 KiB. The JDK server turns Nagle off only
-    // through this property, read once, when its first server is made; an explicit -D wins.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
+  /**
+   * What a connection may hold while it does not scrape. Prometheus sends each request whole and
+   * keeps its connection between scrapes (15-60 s apart; an idle one closed is simply reopened).
+   */
+  record ConnectionLimits(Duration requestTimeout, Duration idleTimeout, int maxWaiting) {
+    static final ConnectionLimits DEFAULT = new ConnectionLimits(Duration.ofSeconds(5), Duration.ofSeconds(60), 256);
+
+    ConnectionLimits {
+      requireNonNull(requestTimeout, "requestTimeout");
+      requireNonNull(idleTimeout, "idleTimeout");
+      if (maxWaiting < 1) {
+        throw new IllegalArgumentException("metrics: maxWaiting must be positive: " + maxWaiting);
+      }
     }
   }
 
-  private final HttpServer server;
-  private final ExecutorService pool;
-  private final Semaphore slots;
-  private final Limits limits;
+  private final InetSocketAddress address;
+  private final EventLoopGroup loops;
   private final ScrapeCache cache;
+  private final ScrapeHandler.Scrapes scrapes;
+  private final ConnectionLimits connectionLimits;
+  private final WaitingConnections waiting;
+  private final ChannelGroup channels = new DefaultChannelGroup("metrics", GlobalEventExecutor.INSTANCE);
+  private volatile @Nullable Channel server;
 
-  public MetricsServer(String hostPort, PrometheusMeterRegistry registry) throws IOException {
-    this(hostPort, registry, Limits.DEFAULT);
+  /** Serves on {@code loops}, which the caller closes after {@link #stop}. */
+  public MetricsServer(String hostPort, PrometheusMeterRegistry registry, EventLoopGroup loops) {
+    this(hostPort, registry, loops, Limits.DEFAULT, ConnectionLimits.DEFAULT);
   }
 
-  MetricsServer(String hostPort, PrometheusMeterRegistry registry, Limits limits) throws IOException {
+  MetricsServer(String hostPort, PrometheusMeterRegistry registry, EventLoopGroup loops, Limits limits,
+      ConnectionLimits connectionLimits) {
     requireNonNull(registry, "registry");
-    this.limits = requireNonNull(limits, "limits");
-    this.slots = new Semaphore(limits.inFlight());
+    requireNonNull(limits, "limits");
+    this.loops = requireNonNull(loops, "loops");
+    this.connectionLimits = requireNonNull(connectionLimits, "connectionLimits");
     this.cache = new ScrapeCache(new Renderer(registry), limits.cacheTtl());
+    this.scrapes = new ScrapeHandler.Scrapes(cache, new Semaphore(limits.inFlight()), limits.slotWait());
+    this.waiting = new WaitingConnections(connectionLimits.maxWaiting());
     int colon = hostPort.lastIndexOf(':');
     String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-    int port = Integer.parseInt(hostPort.substring(colon + 1));
-    server = HttpServer.create(new InetSocketAddress(host, port), 128);
-    server.createContext("/", this::handle);
-    pool = Executors.newFixedThreadPool(limits.threads(),
-        Thread.ofPlatform().name("metrics-http-", 0).daemon().factory());
-    server.setExecutor(task -> {
-      long queuedAt = System.nanoTime();
-      pool.execute(() -> ScopedValue.where(QUEUED_AT, queuedAt).run(task));
-    });
+    this.address = new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   public static PrometheusMeterRegistry newRegistry() {
@@ -106,18 +113,48 @@ public final class MetricsServer {
     return registry;
   }
 
-  public void start() {
-    server.start();
+  public void start() throws IOException {
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(loops, loops)
+        .channel(EpollServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, BACKLOG)
+        // the body goes out in one write, but without this a small answer waits for a delayed ACK
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            channels.add(ch);
+            RequestTimeouts timeouts = new RequestTimeouts(connectionLimits, waiting);
+            ch.pipeline().addLast("timeouts", timeouts)
+                .addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_REQUEST_LINE).setMaxHeaderSize(MAX_HEADERS)))
+                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY))
+                .addLast("scrape", new ScrapeHandler(scrapes, timeouts));
+          }
+        });
+    try {
+      server = bootstrap.bind(address).sync().channel();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted binding the metrics endpoint", e);
+    } catch (RuntimeException e) {
+      throw new IOException("bind metrics endpoint to " + address + ": " + e.getMessage(), e);
+    }
   }
 
   /** The bound port (useful when configured with port 0). */
   public int port() {
-    return server.getAddress().getPort();
+    Channel bound = server;
+    return bound == null ? -1 : ((InetSocketAddress) bound.localAddress()).getPort();
   }
 
+  /** Stops listening and closes every connection. */
   public void stop() {
-    server.stop(0);
-    pool.shutdownNow();
+    Channel bound = server;
+    if (bound != null) {
+      bound.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
   /** How many times the scrape text was rendered (for tests). */
@@ -125,64 +162,9 @@ public final class MetricsServer {
     return cache.renders();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestURI().getPath().equals(PATH)) {
-        exchange.sendResponseHeaders(404, -1);
-        return;
-      }
-      String method = exchange.getRequestMethod();
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        exchange.sendResponseHeaders(405, -1);
-        return;
-      }
-      long waitNanos = limits.slotWait().toNanos() - (System.nanoTime() - QUEUED_AT.orElse(System.nanoTime()));
-      if (!slots.tryAcquire(Math.max(0, waitNanos), TimeUnit.NANOSECONDS)) {
-        busy(exchange);
-        return;
-      }
-      try {
-        scrape(exchange, method.equals("HEAD"));
-      } finally {
-        slots.release();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void scrape(HttpExchange exchange, boolean head) throws IOException {
-    byte[] body;
-    try {
-      body = cache.body();
-    } catch (RuntimeException e) {
-      LOG.atWarn().setCause(e).log("metrics scrape failed");
-      exchange.sendResponseHeaders(500, -1);
-      return;
-    }
-    exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-    if (head) {
-      // the JDK server sends no body for HEAD; the length has to be set by hand
-      exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
-      exchange.sendResponseHeaders(200, -1);
-      return;
-    }
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      for (int off = 0; off < body.length; off += WRITE_CHUNK) {
-        out.write(body, off, Math.min(WRITE_CHUNK, body.length - off));
-      }
-    }
-  }
-
-  private static void busy(HttpExchange exchange) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.getResponseHeaders().set("Retry-After", "1");
-    exchange.sendResponseHeaders(503, BUSY.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(BUSY);
-    }
+  /** How many connections wait for a request (for tests). */
+  int waitingConnections() {
+    return waiting.size();
   }
 
   /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.os.OsException;
 import dev.podshim.os.Pidfd;
+import dev.podshim.os.ProcessFamily;
 import dev.podshim.os.ProcessGroup;
 import dev.podshim.os.Spawn;
 import dev.podshim.os.SpawnSpec;
@@ -217,9 +218,11 @@ public final class ConmonExec implements AutoCloseable {
   }
 
   /**
-   * Kills the process and what it started: {@code runc exec} makes the process a session and
-   * process group leader (setsid), so its group takes its descendants along, unless one made a
-   * group of its own. Before {@link #begin} there is no process yet and the monitor goes instead.
+   * Kills the process and what it started: {@code runc exec} makes the process a session leader
+   * (setsid), and {@link ProcessFamily} takes its session and descendants along. Once the process
+   * has exited only its process group is signalled, which no other process can have taken over
+   * while a member is left. Before {@link #begin} there is no process yet and the monitor goes
+   * instead.
    */
   public void kill() {
     long pid = processPid;
@@ -227,9 +230,12 @@ public final class ConmonExec implements AutoCloseable {
       monitor.signal(Signals.SIGKILL);
       return;
     }
-    // while any member is left the group id cannot be reused, so this reaches only the exec's
-    ProcessGroup.signal(pid, Signals.SIGKILL);
     Pidfd p = process;
+    if (p != null && p.isAlive()) {
+      // alive, so the pid still names it: its own namespace is the one to stay in
+      ProcessFamily.kill(pid, pid);
+    }
+    ProcessGroup.signal(pid, Signals.SIGKILL);
     if (p != null) {
       p.signal(Signals.SIGKILL);
     }

@@ -25,8 +25,6 @@ import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyVersion;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -40,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * The door of every connection: reads the one HTTP request, checks the path and token, takes a
  * session slot, negotiates the protocol and upgrades the connection to SPDY or WebSocket, then
  * steps aside. Every refusal is a plain HTTP answer and a closed connection; a bad, used or
- * expired token is a 404 that changes nothing.
+ * expired token is a 404 that changes nothing, and the token is taken only once the upgrade is
+ * known to be possible ({@link UpgradeCheck}).
  */
 final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEntry.class);
@@ -106,6 +105,18 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
       refuse(ctx, HttpResponseStatus.BAD_REQUEST, "unable to upgrade: missing upgrade headers in request");
       return;
     }
+    String token = parts[2];
+    Optional<StreamTarget> peeked = services.tokens().peek(token, kind);
+    if (peeked.isEmpty()) {
+      refuse(ctx, HttpResponseStatus.NOT_FOUND, "404 page not found");
+      return;
+    }
+    UpgradeCheck.Verdict verdict = spdy ? UpgradeCheck.spdy(request, peeked.get())
+        : UpgradeCheck.webSocket(request, uri, peeked.get());
+    if (!(verdict instanceof UpgradeCheck.Accepted accepted)) {
+      ctx.writeAndFlush(((UpgradeCheck.Refused) verdict).response()).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     if (!services.slots().tryAcquire()) {
       services.metrics().rejected(kind);
       LOG.atInfo().addKeyValue("kind", kind.tag()).addKeyValue("max_sessions", services.maxSessions())
@@ -117,17 +128,17 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     Runnable release = once(services.slots()::release);
-    Optional<StreamTarget> target = services.tokens().take(parts[2], kind);
+    Optional<StreamTarget> target = services.tokens().take(token, kind);
     if (target.isEmpty()) {
-      release.run();
+      release.run(); // another connection took it meanwhile
       refuse(ctx, HttpResponseStatus.NOT_FOUND, "404 page not found");
       return;
     }
     try {
       if (spdy) {
-        upgradeSpdy(ctx, request, target.get(), release);
+        upgradeSpdy(ctx, target.get(), accepted.protocol(), release);
       } else {
-        upgradeWebSocket(ctx, request, uri, target.get(), release);
+        upgradeWebSocket(ctx, request, target.get(), accepted, release);
       }
     } catch (RuntimeException e) {
       release.run();
@@ -136,24 +147,7 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
   }
 
-  private void upgradeSpdy(ChannelHandlerContext ctx, FullHttpRequest request, StreamTarget target, Runnable release) {
-    List<String> supported = target instanceof StreamTarget.PortForward
-        ? SpdyProtocols.PORT_FORWARDS : SpdyProtocols.REMOTE_COMMAND;
-    List<String> requestedProtocols = SpdyProtocols.requested(request.headers().getAll(HEADER_PROTOCOL));
-    if (requestedProtocols.isEmpty()) {
-      release.run();
-      refuse(ctx, HttpResponseStatus.BAD_REQUEST, "unable to upgrade: " + HEADER_PROTOCOL + " is required");
-      return;
-    }
-    String chosen = SpdyProtocols.negotiate(requestedProtocols, supported);
-    if (chosen == null) {
-      release.run();
-      FullHttpResponse forbidden = response(HttpResponseStatus.FORBIDDEN, "unable to upgrade: unable to negotiate "
-          + "protocol: client supports " + requestedProtocols + ", server accepts " + supported);
-      supported.forEach(p -> forbidden.headers().add(HEADER_ACCEPTED, p));
-      ctx.writeAndFlush(forbidden).addListener(ChannelFutureListener.CLOSE);
-      return;
-    }
+  private void upgradeSpdy(ChannelHandlerContext ctx, StreamTarget target, String chosen, Runnable release) {
     Channel channel = ctx.channel();
     ReadThrottle throttle = new ReadThrottle(channel);
     Session session = new Session(target, "spdy/" + chosen, services.metrics(), release);
@@ -181,52 +175,16 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
     pipeline.remove(StreamingServer.HTTP_CODEC);
   }
 
-  private void upgradeWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri,
-      StreamTarget target, Runnable release) {
-    boolean portForward = target instanceof StreamTarget.PortForward;
-    List<String> supported = portForward ? WsProtocols.PORT_FORWARD : WsProtocols.REMOTE_COMMAND;
-    List<String> requestedProtocols = WsProtocols.requested(
-        request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
-    String chosen = WsProtocols.negotiate(requestedProtocols, supported);
-    if (chosen == null) {
-      release.run();
-      refuse(ctx, HttpResponseStatus.FORBIDDEN, "requested protocol(s) are not supported: " + requestedProtocols
-          + "; supports " + supported);
-      return;
-    }
-    List<Integer> ports = List.of();
-    if (target instanceof StreamTarget.PortForward pf) {
-      ports = pf.ports();
-      if (ports.isEmpty()) {
-        // as kubelet's own server: a request naming no ports takes them from the URL
-        String problem = null;
-        List<Integer> fromQuery = new ArrayList<>();
-        for (String value : uri.parameters().getOrDefault("port", List.of())) {
-          problem = parsePorts(value, fromQuery);
-          if (problem != null) {
-            break;
-          }
-        }
-        if (problem == null && fromQuery.isEmpty()) {
-          problem = "query parameter \"port\" is required";
-        }
-        if (problem != null) {
-          release.run();
-          refuse(ctx, HttpResponseStatus.BAD_REQUEST, problem);
-          return;
-        }
-        ports = fromQuery;
-      }
-    }
+  private void upgradeWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, StreamTarget target,
+      UpgradeCheck.Accepted accepted, Runnable release) {
+    String chosen = accepted.protocol();
     String location = (services.tls() ? "wss://" : "ws://") + request.headers().get(HttpHeaderNames.HOST, "")
         + request.uri();
     WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(location,
         chosen.isEmpty() ? null : chosen, false, MAX_WS_MESSAGE).newHandshaker(request);
     if (handshaker == null) {
-      release.run();
-      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
-          .addListener(ChannelFutureListener.CLOSE);
-      return;
+      throw new IllegalStateException("no handshaker for WebSocket version "
+          + request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION));
     }
     Channel channel = ctx.channel();
     ReadThrottle throttle = new ReadThrottle(channel);
@@ -234,7 +192,7 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
     Session session = new Session(target, "websocket/" + name, services.metrics(), release);
     channel.attr(StreamingServer.SESSION).set(session);
     WsConnection.Listener listener = switch (target) {
-      case StreamTarget.PortForward pf -> new WsPortForward(services.backend(), pf, ports);
+      case StreamTarget.PortForward pf -> new WsPortForward(services.backend(), pf, accepted.ports());
       default -> new WsRemoteCommand(new RemoteCommand(services.backend(), session, throttle), chosen);
     };
     WsConnection connection = new WsConnection(listener, session, channel, throttle, WsProtocols.base64(chosen),
@@ -251,26 +209,6 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
         channel.close();
       }
     });
-  }
-
-  /** kubelet's NewV4Options: comma-separated ports 1..65535. */
-  private static @Nullable String parsePorts(String value, List<Integer> out) {
-    if (value.isEmpty()) {
-      return "query parameter \"port\" cannot be empty";
-    }
-    for (String p : value.split(",")) {
-      int port;
-      try {
-        port = Integer.parseInt(p);
-      } catch (NumberFormatException e) {
-        return "unable to parse \"" + value + "\" as a port";
-      }
-      if (port < 1 || port > 65535) {
-        return "port \"" + value + "\" must be between 1 and 65535";
-      }
-      out.add(port);
-    }
-    return null;
   }
 
   private static @Nullable SessionKind kind(String segment) {
@@ -291,7 +229,7 @@ final class HttpEntry extends SimpleChannelInboundHandler<FullHttpRequest> {
     };
   }
 
-  private static FullHttpResponse response(HttpResponseStatus status, String message) {
+  static FullHttpResponse response(HttpResponseStatus status, String message) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
         Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")

@@ -47,13 +47,16 @@ final class TokenCache {
     this.nanoClock = requireNonNull(nanoClock, "nanoClock");
   }
 
-  /** Stores {@code target} and returns its fresh token; UNAVAILABLE when the cache is full. */
+  /**
+   * Stores {@code target} and returns its fresh token; RESOURCE_EXHAUSTED when the cache is full
+   * (the URLs' holders are to use them or let them expire: the runtime itself is fine).
+   */
   synchronized String put(StreamTarget target) {
     requireNonNull(target, "target");
     long now = nanoClock.getAsLong();
     expire(now);
     if (entries.size() >= capacity) {
-      throw new CriException(CriException.Kind.UNAVAILABLE, "streaming: " + capacity
+      throw new CriException(CriException.Kind.RESOURCE_EXHAUSTED, "streaming: " + capacity
           + " URLs handed out and not yet used; refusing more until they are used or expire");
     }
     while (true) {
@@ -74,19 +77,27 @@ final class TokenCache {
    * a token of another kind stays where it is, so a wrong path does not burn a good URL.
    */
   synchronized Optional<StreamTarget> take(String token, SessionKind kind) {
-    long now = nanoClock.getAsLong();
-    expire(now);
+    Optional<Entry> entry = find(token, kind);
+    entry.ifPresent(e -> entries.remove(digest(e.token())));
+    return entry.map(Entry::target);
+  }
+
+  private Optional<Entry> find(String token, SessionKind kind) {
+    expire(nanoClock.getAsLong());
     if (token.length() != TOKEN_CHARS) {
       return Optional.empty();
     }
     byte[] presented = token.getBytes(StandardCharsets.UTF_8);
-    String key = digest(presented);
-    Entry entry = entries.get(key);
+    Entry entry = entries.get(digest(presented));
     if (entry == null || !MessageDigest.isEqual(entry.token(), presented) || entry.target().kind() != kind) {
       return Optional.empty();
     }
-    entries.remove(key);
-    return Optional.of(entry.target());
+    return Optional.of(entry);
+  }
+
+  /** The request stored under {@code token}, as {@link #take} would return it, left in place. */
+  synchronized Optional<StreamTarget> peek(String token, SessionKind kind) {
+    return find(token, kind).map(Entry::target);
   }
 
   synchronized int size() {

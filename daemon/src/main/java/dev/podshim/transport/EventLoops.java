@@ -6,8 +6,8 @@ import io.netty.channel.epoll.EpollIoHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The daemon's Netty event loops, one per core, shared by the gRPC server and the streaming
- * server for accepting and for serving connections. Each server had a boss and two workers of its
+ * The daemon's Netty event loops, one per core, shared by the gRPC server, the streaming server
+ * and the metrics endpoint for accepting and for serving connections. Each server had a boss and two workers of its
  * own: six threads (and their per-thread buffer caches) where kubelet's one connection and the odd
  * exec session keep two busy at most. Nothing blocks on them; blocking work runs on call threads
  * or virtual threads.

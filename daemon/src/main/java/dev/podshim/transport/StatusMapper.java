@@ -21,6 +21,7 @@ public final class StatusMapper {
         case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
         case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
         case UNAVAILABLE -> Status.UNAVAILABLE;
+        case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
         case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
         case INTERNAL -> Status.INTERNAL;
       };

@@ -141,6 +141,55 @@ class ContainerLifecycleTest extends ContainerHarnessTest {
     assertThat(NodeLeaks.conmonsOf(root)).isEmpty();
   }
 
+  /**
+   * A probe's command whose children keep its output open: at the deadline everything the exec
+   * started goes (children, background jobs, one that made a session of its own while its parent
+   * lived), the answer is DEADLINE_EXCEEDED soon after, and the container itself keeps running.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "sleep 31; echo", "sleep 32 & echo started; sleep 33", "setsid sleep 34 & sleep 35"})
+  void execSyncTimeoutKillsEverythingTheCommandStarted(String script) throws Exception {
+    String id = create(Containers.config("prober", busybox, "sleep", "1000"));
+    start(id);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> exec(id, 1, "sh", "-c", script)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the deadline plus a grace")
+        .isLessThan(Duration.ofSeconds(5));
+    // a killed background job stays a zombie: the container's init (sleep) reaps no orphan
+    assertThat(exec(id, 10, "sh", "-c", "cat /proc/[0-9]*/stat | awk '$2 == \"(sleep)\" && $3 != \"Z\"'")
+        .getStdout().toStringUtf8().lines()).as("only the container's own sleep is left alive").hasSize(1);
+    assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+  }
+
+  /**
+   * conmon exits when it cannot reopen the log (and its container loses its monitor), so a log
+   * directory that was deleted is refused at once, naming the directory, and nothing is asked of
+   * conmon; once the directory is back, the log reopens.
+   */
+  @Test
+  void reopenLogWithItsDirectoryDeletedIsFailedPreconditionAndLeavesConmonRunning() throws Exception {
+    String id = create(Containers.config("logger", busybox, "sleep", "1000").setLogPath("logger/0.log"));
+    start(id);
+    Path dir = root.resolve("logs/app/logger");
+    dev.podshim.store.EntityStore.deleteTree(dir);
+    var reopen = dev.podshim.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build();
+    long begin = System.nanoTime();
+    assertThatThrownBy(() -> cri.runtime.reopenContainerLog(reopen)).isInstanceOfSatisfying(
+        StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains(dir.toString());
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(2));
+    assertThat(NodeLeaks.conmonsOf(root)).as("the container's conmon").hasSize(1);
+
+    Files.createDirectories(dir);
+    cri.runtime.reopenContainerLog(reopen);
+    assertThat(dir.resolve("0.log")).exists();
+    assertThat(Containers.status(cri.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+  }
+
   @Test
   void containersOfOnePodShareLocalhostAndShmAndGoWithThePod() throws Exception {
     String a = create(Containers.config("a", busybox, "sh", "-c",

@@ -76,6 +76,20 @@ class StreamingEndToEndTest extends ContainerHarnessTest {
     assertThat(who.stdoutText()).isEqualTo("0\n" + pod.getHostname() + "\n");
   }
 
+  /** 1,000 URLs handed out and never opened are a client's share used up, not a runtime that is down. */
+  @Test
+  void unusedExecUrlsRunOutAsResourceExhaustedAndComeBackOnUse() throws Exception {
+    String id = createAndStart(podId, pod, Containers.config("app", busybox, "sleep", "1000"));
+    String first = exec(id, false, false, "echo", "first");
+    for (int i = 1; i < 1000; i++) {
+      exec(id, false, false, "true");
+    }
+    assertThatThrownBy(() -> exec(id, false, false, "true")).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Code.RESOURCE_EXHAUSTED));
+    assertThat(client.spdyExec(first, new StreamOptions(false, true, true, false)).stdoutText()).isEqualTo("first\n");
+    assertThat(exec(id, false, false, "true")).as("an opened URL makes room").isNotEmpty();
+  }
+
   @Test
   void execOnATerminalStartsAtTheClientsSizeAndFollowsResizes() throws Exception {
     String id = createAndStart(podId, pod, Containers.config("app", busybox, "sleep", "1000"));

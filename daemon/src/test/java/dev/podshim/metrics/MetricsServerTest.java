@@ -2,6 +2,7 @@ package dev.podshim.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podshim.transport.EventLoops;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -9,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,10 +35,12 @@ class MetricsServerTest {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private final List<MetricsServer> servers = new ArrayList<>();
+  private final EventLoops loops = new EventLoops();
 
   @AfterEach
   void stop() {
     servers.forEach(MetricsServer::stop);
+    loops.close();
     client.close();
   }
 
@@ -72,6 +76,78 @@ class MetricsServerTest {
     }
     assertThat(server.renders()).as("renders for 200 scrapes").isBetween(1L, 10L);
     assertThat(heapKept).as("heap kept after 200 keep-alive scrapes, bytes").isLessThan(40L << 20);
+  }
+
+  /** Connections that send part of a request line (GET /metr) and stall hold nothing a scrape needs. */
+  @Test
+  void aScrapeIsAnsweredWhileAHundredConnectionsStallMidRequest() throws Exception {
+    MetricsServer server = start(MetricsServer.newRegistry(), MetricsServer.Limits.DEFAULT);
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 100; i++) {
+        Socket socket = new Socket("127.0.0.1", server.port());
+        stalled.add(socket);
+        socket.getOutputStream().write("GET /metr".getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+      }
+      long begin = System.nanoTime();
+      HttpResponse<byte[]> scrape = send(get(server, "/metrics")); // gives up after 10 s
+      System.out.printf("scrape with 100 stalled connections: %d ms%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+      assertThat(scrape.statusCode()).isEqualTo(200);
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aRequestNotCompleteWithinTheRequestTimeoutIsClosedAndSoIsAnIdleConnection() throws Exception {
+    MetricsServer server = start(MetricsServer.newRegistry(), MetricsServer.Limits.DEFAULT,
+        new MetricsServer.ConnectionLimits(Duration.ofMillis(300), Duration.ofMillis(1500), 256));
+    try (Socket partial = new Socket("127.0.0.1", server.port());
+        Socket silent = new Socket("127.0.0.1", server.port())) {
+      partial.setSoTimeout(10_000);
+      silent.setSoTimeout(10_000);
+      long begin = System.nanoTime();
+      partial.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(partial.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - begin)).as("partial request closed").isLessThan(
+          Duration.ofMillis(1400));
+      assertThat(silent.getInputStream().read()).as("idle connection closed").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - begin)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
+    }
+  }
+
+  @Test
+  void theOldestWaitingConnectionMakesRoomForANewOne() throws Exception {
+    MetricsServer server = start(MetricsServer.newRegistry(), MetricsServer.Limits.DEFAULT,
+        new MetricsServer.ConnectionLimits(Duration.ofMinutes(1), Duration.ofMinutes(1), 3));
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Socket socket = new Socket("127.0.0.1", server.port());
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write("GET /metr".getBytes(StandardCharsets.US_ASCII));
+        stalled.add(socket);
+        awaitWaiting(server, i + 1);
+      }
+      assertThat(send(get(server, "/metrics")).statusCode()).isEqualTo(200);
+      assertThat(stalled.getFirst().getInputStream().read()).as("the oldest was closed").isEqualTo(-1);
+      assertThat(server.waitingConnections()).isLessThanOrEqualTo(3);
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
+  }
+
+  private static void awaitWaiting(MetricsServer server, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.waitingConnections() < count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
   }
 
   @Test
@@ -154,7 +230,7 @@ class MetricsServerTest {
       await(release);
       return 1;
     }).register(registry);
-    MetricsServer server = start(registry, new MetricsServer.Limits(1, 2, Duration.ofMillis(200), Duration.ZERO));
+    MetricsServer server = start(registry, new MetricsServer.Limits(1, Duration.ofMillis(200), Duration.ZERO));
 
     CompletableFuture<HttpResponse<byte[]>> holder = client.sendAsync(get(server, "/metrics").build(),
         BodyHandlers.ofByteArray());
@@ -198,14 +274,19 @@ class MetricsServerTest {
   }
 
   private MetricsServer start(PrometheusMeterRegistry registry, MetricsServer.Limits limits) throws Exception {
-    MetricsServer server = new MetricsServer("127.0.0.1:0", registry, limits);
+    return start(registry, limits, MetricsServer.ConnectionLimits.DEFAULT);
+  }
+
+  private MetricsServer start(PrometheusMeterRegistry registry, MetricsServer.Limits limits,
+      MetricsServer.ConnectionLimits connections) throws Exception {
+    MetricsServer server = new MetricsServer("127.0.0.1:0", registry, loops.group(), limits, connections);
     servers.add(server);
     server.start();
     return server;
   }
 
   private static MetricsServer.Limits limits(int inFlight, Duration cacheTtl) {
-    return new MetricsServer.Limits(inFlight, inFlight + 4, Duration.ofMillis(1500), cacheTtl);
+    return new MetricsServer.Limits(inFlight, Duration.ofMillis(1500), cacheTtl);
   }
 
   private static HttpRequest.Builder get(MetricsServer server, String path) {

@@ -50,6 +50,54 @@ class StreamingServerTest {
     }
   }
 
+  /**
+   * Upgrades that cannot succeed are refused with a 4xx before the token is taken: a WebSocket
+   * upgrade without Sec-WebSocket-Key or of a version the server does not speak, a subprotocol
+   * it does not know, a SPDY upgrade naming no protocol, a port forward naming no port.
+   */
+  @Test
+  void upgradesThatCannotSucceedAre4xxAndKeepTheToken() throws Exception {
+    try (StreamingFixture f = new StreamingFixture()) {
+      String url = f.exec(OUT, "echo", "hi");
+      String ws = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n";
+      String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+      assertThat(rawStatus(url, ws + "Sec-WebSocket-Version: 13\r\n")).as("no key").isEqualTo(400);
+      assertThat(rawStatus(url, ws + key)).as("no version").isEqualTo(426);
+      assertThat(rawStatus(url, ws + key + "Sec-WebSocket-Version: 12\r\n")).as("version 12").isEqualTo(426);
+      assertThat(rawStatus(url, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" + key
+          + "Sec-WebSocket-Protocol: v9.channel.k8s.io\r\n")).as("unknown subprotocol").isEqualTo(403);
+      assertThat(rawStatus(url, "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n")).as("spdy, no protocol")
+          .isEqualTo(400);
+      assertThat(f.client.wsExec(url, "v5.channel.k8s.io", OUT).stdoutText()).isEqualTo("hi\n");
+
+      String forward = f.portForward();
+      assertThat(rawStatus(forward, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+          + key + "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n")).as("port forward, no port").isEqualTo(400);
+      try (EchoServer echo = new EchoServer();
+          PortForwardSession pf = f.client.wsPortForward(forward + "?port=" + echo.port(), "v4.channel.k8s.io",
+              echo.port())) {
+        ForwardedConnection c = pf.openConnection(echo.port());
+        c.write("kept".getBytes(UTF_8));
+        c.data().awaitText("kept", StreamClient.TIMEOUT);
+      }
+      assertThat(f.sessions("exec", "rejected")).isZero();
+    }
+  }
+
+  /** The status code of one raw HTTP/1.1 GET of {@code url} with {@code headers} (CRLF-ended lines). */
+  private static int rawStatus(String url, String headers) throws java.io.IOException {
+    java.net.URI uri = java.net.URI.create(url);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout((int) StreamClient.TIMEOUT.toMillis());
+      socket.getOutputStream().write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\n"
+          + headers + "\r\n").getBytes(UTF_8));
+      String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), UTF_8))
+          .readLine();
+      assertThat(statusLine).as("an HTTP answer").isNotNull().startsWith("HTTP/1.1 ");
+      return Integer.parseInt(statusLine.split(" ")[1]);
+    }
+  }
+
   @Test
   void anUnusedTokenExpires() throws Exception {
     StreamingConfig config = new StreamingConfig("127.0.0.1", 0, null, null, 8, Duration.ofMillis(300));
@@ -62,6 +110,7 @@ class StreamingServerTest {
     }
   }
 
+  /** A client holding URLs it never opens has used up its share: RESOURCE_EXHAUSTED, not a runtime that is down. */
   @Test
   void aFullTokenCacheRefusesNewUrls() throws Exception {
     try (StreamingFixture f = new StreamingFixture(StreamingConfig.defaults(), null, 3)) {
@@ -69,7 +118,7 @@ class StreamingServerTest {
         f.exec(OUT, "true");
       }
       assertThatThrownBy(() -> f.exec(OUT, "true")).isInstanceOfSatisfying(CriException.class,
-          e -> assertThat(e.kind()).isEqualTo(CriException.Kind.UNAVAILABLE));
+          e -> assertThat(e.kind()).isEqualTo(CriException.Kind.RESOURCE_EXHAUSTED));
     }
     try (StreamingFixture f = new StreamingFixture(StreamingConfig.defaults(), null, TokenCache.DEFAULT_CAPACITY)) {
       for (int i = 0; i < TokenCache.DEFAULT_CAPACITY; i++) {

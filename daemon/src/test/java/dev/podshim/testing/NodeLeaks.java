@@ -9,10 +9,11 @@ import java.util.List;
 
 /**
  * What a state root has left on the node: mounts under it, live pause processes from its binaries,
- * sandbox and container dirs, live conmon processes for its containers, and OCI runtime state.
+ * sandbox and container dirs, live conmon processes for its containers, OCI runtime state, and the
+ * links conmon makes to reach containers' attach sockets by a short path.
  */
 public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> sandboxDirs, List<String> containerDirs,
-    List<Long> conmons, List<String> runtimeStates) {
+    List<Long> conmons, List<String> runtimeStates, List<String> sockets) {
 
   public static NodeLeaks of(Path root) throws IOException {
     List<String> mounts = new ArrayList<>();
@@ -27,7 +28,7 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
       listDir(root.resolve("runtimes").resolve(handler)).forEach(id -> runtimeStates.add(handler + "/" + id));
     }
     return new NodeLeaks(mounts, pausesOf(root), listDir(root.resolve("sandboxes")), listDir(root.resolve("containers")),
-        conmonsOf(root), runtimeStates);
+        conmonsOf(root), runtimeStates, listDir(root.resolve("sockets")));
   }
 
   /** Live (not zombie) processes whose executable is a pause binary under {@code root}. */
@@ -95,6 +96,6 @@ public record NodeLeaks(List<String> mounts, List<Long> pauses, List<String> san
 
   public boolean empty() {
     return mounts.isEmpty() && pauses.isEmpty() && sandboxDirs.isEmpty() && containerDirs.isEmpty()
-        && conmons.isEmpty() && runtimeStates.isEmpty();
+        && conmons.isEmpty() && runtimeStates.isEmpty() && sockets.isEmpty();
   }
 }
