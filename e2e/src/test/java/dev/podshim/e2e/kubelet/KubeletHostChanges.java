@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * /var/lib/kubelet/device-plugins/kubelet.sock (whatever its root dir).
  */
 final class KubeletHostChanges {
-  private static final List<String> SYSCTLS = List.of("vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops");
+  /** The sysctls kubelet sets (protectKernelDefaults off), with the values it sets. */
+  private static final Map<String, String> SYSCTLS = Map.of("vm/overcommit_memory", "1", "kernel/panic", "10",
+      "kernel/panic_on_oops", "1");
   static final Path CGROUPS = Path.of("/sys/fs/cgroup");
   static final Path CONTAINER_LOG_LINKS = Path.of("/var/log/containers");
   private static final Path DEFAULT_ROOT = Path.of("/var/lib/kubelet");
@@ -38,7 +40,7 @@ final class KubeletHostChanges {
     this.rootDir = rootDir;
     this.podLogs = podLogs;
     this.cgroupRoot = cgroupRoot;
-    for (String key : SYSCTLS) {
+    for (String key : SYSCTLS.keySet()) {
       sysctls.put(key, Files.readString(Path.of("/proc/sys", key)).strip());
     }
     this.logLinksExisted = Files.isDirectory(CONTAINER_LOG_LINKS);
@@ -61,6 +63,13 @@ final class KubeletHostChanges {
       }
     }
     return changes;
+  }
+
+  /** Processes of a kubelet binary running now (this run's has stopped by then). */
+  static List<Long> otherKubelets() {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().map(c -> Path.of(c).getFileName().toString().equals("kubelet")).orElse(false))
+        .map(ProcessHandle::pid).toList();
   }
 
   /** The mounted cgroup hierarchies (v1 controllers, named ones, and the v2 one). */
@@ -97,13 +106,17 @@ final class KubeletHostChanges {
     unmountRootDir(problems);
     removeCgroups(problems);
     removeLogLinks(problems);
-    removeDevicePluginSocket();
-    problems.addAll(iptables.removeAdded());
+    if (otherKubelets().isEmpty()) {
+      // a kubelet started since uses them too (its device manager even replaced the socket)
+      removeDevicePluginSocket();
+      problems.addAll(iptables.removeAdded());
+    }
     List<String> restored = new ArrayList<>();
     for (Map.Entry<String, String> e : sysctls.entrySet()) {
       Path file = Path.of("/proc/sys", e.getKey());
       String now = Files.readString(file).strip();
-      if (!now.equals(e.getValue())) {
+      // only while it holds kubelet's value: one set since by someone else stays
+      if (!now.equals(e.getValue()) && now.equals(SYSCTLS.get(e.getKey()))) {
         Files.writeString(file, e.getValue());
         restored.add(e.getKey() + " " + now + " -> " + e.getValue());
       }
