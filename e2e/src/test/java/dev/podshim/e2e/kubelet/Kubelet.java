@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ final class Kubelet implements AutoCloseable {
     // write then rename: kubelet must never read half a manifest
     Path tmp = dir.resolve(name + ".yaml.tmp");
     Files.writeString(tmp, yaml);
-    Files.move(tmp, manifests.resolve(name + ".yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, manifests.resolve(name + ".yaml"), StandardCopyOption.ATOMIC_MOVE);
   }
 
   void deleteManifest(String name) throws IOException {

@@ -1,5 +1,9 @@
 package dev.podshim.e2e.kubelet;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podshim.cri.v1.Container;
+import dev.podshim.cri.v1.ListContainersRequest;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
 import dev.podshim.cri.v1.PodSandbox;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
@@ -7,6 +11,7 @@ import dev.podshim.cri.v1.StopPodSandboxRequest;
 import dev.podshim.e2e.Podshimd;
 import dev.podshim.image.ImageTestRegistry;
 import dev.podshim.testing.TestNetwork;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * One node for a kubelet run: a local registry serving the suite's image under registry.k8s.io's
@@ -23,6 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class KubeletNode implements AutoCloseable {
   static final String IMAGE = "registry.k8s.io/e2e-test-images/busybox:1.29-2";
+  /** The suite's pods hold ~25 containers at most (crash-loop attempts included). */
+  static final int MAX_CONTAINERS = 60;
 
   final Path dir;
   final Path podshimRoot;
@@ -31,8 +41,6 @@ final class KubeletNode implements AutoCloseable {
   Podshimd podshimd;
   Kubelet kubelet;
   KubeletHostChanges hostChanges;
-  /** The suite's pods hold ~25 containers at most (crash-loop attempts included). */
-  static final int MAX_CONTAINERS = 60;
   private volatile String stoppedBecause;
 
   /** Where both logs are copied at close: {@code e2e/target/kubelet-e2e/<run>}, for CI to keep. */
@@ -108,7 +116,7 @@ final class KubeletNode implements AutoCloseable {
       try {
         check.run();
         return;
-      } catch (AssertionError | IOException | io.grpc.StatusRuntimeException e) {
+      } catch (AssertionError | IOException | StatusRuntimeException e) {
         if (System.nanoTime() >= deadline) {
           throw new AssertionError(what + " (waited " + timeout.toSeconds() + " s): " + e.getMessage()
               + "\n" + diagnostics(), e);
@@ -127,16 +135,16 @@ final class KubeletNode implements AutoCloseable {
     if (stoppedBecause != null || !kubelet.running()) {
       return;
     }
-    List<dev.podshim.cri.v1.Container> all;
+    List<Container> all;
     try {
-      all = podshimd.runtime.listContainers(dev.podshim.cri.v1.ListContainersRequest.getDefaultInstance()).getContainersList();
-    } catch (io.grpc.StatusRuntimeException e) {
+      all = podshimd.runtime.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList();
+    } catch (StatusRuntimeException e) {
       return; // podshimd restarting: nothing to count
     }
     if (all.size() > MAX_CONTAINERS) {
-      Map<String, Long> byName = all.stream().collect(java.util.stream.Collectors.groupingBy(
+      Map<String, Long> byName = all.stream().collect(Collectors.groupingBy(
           c -> c.getLabelsOrDefault("io.kubernetes.pod.name", "?") + "/" + c.getMetadata().getName(),
-          java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+          TreeMap::new, Collectors.counting()));
       System.out.println("kubelet e2e: stopping kubelet, it multiplies containers\n" + diagnostics());
       stoppedBecause = "kubelet multiplied containers, so it was stopped: podshim held " + all.size()
           + " containers (pod/container: count) " + byName;
@@ -180,7 +188,7 @@ final class KubeletNode implements AutoCloseable {
         kubelet.deleteAllManifests();
         try {
           eventually("kubelet removes every pod", Duration.ofSeconds(90),
-              () -> org.assertj.core.api.Assertions.assertThat(sandboxes()).isEmpty());
+              () -> assertThat(sandboxes()).isEmpty());
         } catch (AssertionError e) {
           problems.add(e.getMessage());
         }
@@ -227,11 +235,11 @@ final class KubeletNode implements AutoCloseable {
     while (!left.isEmpty() && System.nanoTime() < deadline) {
       for (PodSandbox pod : left) {
         try {
-          podshimd.runtime.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+          podshimd.runtime.withDeadlineAfter(60, TimeUnit.SECONDS)
               .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
-          podshimd.runtime.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+          podshimd.runtime.withDeadlineAfter(60, TimeUnit.SECONDS)
               .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
-        } catch (io.grpc.StatusRuntimeException e) {
+        } catch (StatusRuntimeException e) {
           Thread.sleep(500); // tried again in the next round
         }
       }

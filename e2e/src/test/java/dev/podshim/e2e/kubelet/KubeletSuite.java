@@ -4,6 +4,7 @@ import static dev.podshim.e2e.kubelet.KubeletNode.IMAGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.podshim.cri.v1.Container;
 import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ListContainersRequest;
@@ -373,7 +374,7 @@ abstract class KubeletSuite {
     try {
       return pod.container(container);
     } catch (AssertionError e) {
-      return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+      return MissingNode.getInstance();
     }
   }
 
