@@ -29,20 +29,20 @@ import java.util.concurrent.TimeUnit;
  * build made the package, else by {@code java $PODSHIM_JVM_OPTS -jar podshimd.jar} as
  * {@code scripts/run.sh} does; a CRI client on its socket, like kubelet's.
  */
-final class Podshimd implements AutoCloseable {
-  static final Path PROJECT = Path.of(System.getProperty("user.dir")).getParent();
+public final class Podshimd implements AutoCloseable {
+  public static final Path PROJECT = Path.of(System.getProperty("user.dir")).getParent();
   static final Path DEB = PROJECT.resolve("packaging/target/podshim_amd64.deb");
 
-  final Path socket;
-  final int metricsPort;
+  public final Path socket;
+  public final int metricsPort;
   private final List<String> command;
   private final java.util.Map<String, String> env;
   private final Path log;
   private Process process;
   private EventLoopGroup group;
   private ManagedChannel channel;
-  RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
-  ImageServiceGrpc.ImageServiceBlockingStub images;
+  public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+  public ImageServiceGrpc.ImageServiceBlockingStub images;
 
   private Podshimd(List<String> command, java.util.Map<String, String> env, Path socket, int metricsPort, Path log) {
     this.command = command;
@@ -64,7 +64,7 @@ final class Podshimd implements AutoCloseable {
   }
 
   /** How it was started, for the report: "package" or "jar". */
-  static String how() {
+  public static String how() {
     return usePackage() ? "package" : "jar";
   }
 
@@ -72,7 +72,7 @@ final class Podshimd implements AutoCloseable {
    * A daemon on {@code dir} (state root, socket, log) reading {@code config}; {@code flags} follow
    * the config as the unit's ExecStart line would carry them.
    */
-  static Podshimd create(Path dir, Path config, int metricsPort, List<String> flags) throws Exception {
+  public static Podshimd create(Path dir, Path config, int metricsPort, List<String> flags) throws Exception {
     Path socket = dir.resolve("run/podshim.sock");
     List<String> cmd = new ArrayList<>();
     java.util.Map<String, String> env = new java.util.HashMap<>();
@@ -106,7 +106,7 @@ final class Podshimd implements AutoCloseable {
     return out;
   }
 
-  Podshimd start() throws Exception {
+  public Podshimd start() throws Exception {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
@@ -131,16 +131,16 @@ final class Podshimd implements AutoCloseable {
     }
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  List<String> command() {
+  public List<String> command() {
     return command;
   }
 
   /** SIGTERM, as systemctl stop or restart sends it (KillMode=process: to the daemon alone). */
-  int stop() throws InterruptedException {
+  public int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException("podshimd ignored SIGTERM\n" + log());
@@ -150,12 +150,12 @@ final class Podshimd implements AutoCloseable {
   }
 
   /** kill -9: the daemon gets no chance to clean up, as after an OOM kill or a node hiccup. */
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     closeClient();
   }
 
-  String metrics() throws Exception {
+  public String metrics() throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
@@ -169,7 +169,7 @@ final class Podshimd implements AutoCloseable {
         .orElseThrow(() -> new AssertionError("no sample " + series + " in the scrape"));
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(log);
     } catch (IOException e) {
