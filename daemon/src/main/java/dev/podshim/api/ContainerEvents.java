@@ -2,7 +2,6 @@ package dev.podshim.api;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.podshim.container.ContainerFilter;
 import dev.podshim.container.ContainerService;
 import dev.podshim.cri.v1.ContainerEventResponse;
 import dev.podshim.cri.v1.ContainerEventType;
@@ -18,7 +17,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -107,7 +105,7 @@ public final class ContainerEvents implements AutoCloseable {
     if (sandbox != null) {
       event.setPodSandboxStatus(SandboxMapper.toStatus(sandbox, sandboxes.ips(sandbox)));
     }
-    for (Container c : containers.list(new ContainerFilter("", null, sandboxId, Map.of()))) {
+    for (Container c : PodContainers.newestFirst(containers, sandboxId)) {
       event.addContainersStatuses(ContainerMapper.toStatus(c));
     }
     ContainerEventResponse built = event.build();

@@ -1,12 +1,10 @@
 package dev.podshim.api;
 
-import dev.podshim.container.ContainerFilter;
 import dev.podshim.container.ContainerService;
 import dev.podshim.cri.v1.PodSandboxStatusRequest;
 import dev.podshim.cri.v1.PodSandboxStatusResponse;
 import dev.podshim.sandbox.SandboxService;
 import dev.podshim.store.Sandbox;
-import java.util.Map;
 
 /**
  * PodSandboxStatus; verbose adds pid, namespace paths and the config, as crictl inspectp shows.
@@ -14,7 +12,7 @@ import java.util.Map;
  * <p>With a {@code timestamp} the answer must carry every container of the sandbox: kubelet's
  * evented PLEG then takes {@code containers_statuses} as the pod's whole container list instead
  * of listing them (kuberuntime's GetPodStatus), and an empty list has it start the pod's containers
- * again and again. The timestamp is taken before the state is read, so that no change it omits
+ * again and again. Newest first, as kubelet's own listing sorts them. The timestamp is taken before the state is read, so that no change it omits
  * looks older than it to kubelet.
  */
 final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequest, PodSandboxStatusResponse> {
@@ -36,8 +34,7 @@ final class PodSandboxStatusHandler implements UnaryHandler<PodSandboxStatusRequ
     PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
         .setStatus(views.status(sandbox))
         .setTimestamp(timestamp);
-    containers.list(new ContainerFilter("", null, sandbox.id(), Map.of()))
-        .forEach(c -> response.addContainersStatuses(views.status(c)));
+    PodContainers.newestFirst(containers, sandbox.id()).forEach(c -> response.addContainersStatuses(views.status(c)));
     if (request.getVerbose()) {
       response.putInfo("info", views.verboseInfo(sandbox));
     }

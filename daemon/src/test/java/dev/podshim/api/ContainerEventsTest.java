@@ -141,7 +141,7 @@ class ContainerEventsTest extends ContainerHarnessTest {
 
   /**
    * What kubelet's evented PLEG reads in place of listing a pod's containers: every container of
-   * the pod and none of another's, each as ContainerStatus answers it, timed after every event
+   * the pod and none of another's, newest first, each as ContainerStatus answers it, timed after every event
    * already sent and before any later one, in nanoseconds that never repeat.
    */
   @Test
@@ -162,8 +162,8 @@ class ContainerEventsTest extends ContainerHarnessTest {
 
     PodSandboxStatusResponse response = sandboxStatus(podId);
 
-    assertThat(response.getContainersStatusesList()).extracting(ContainerStatus::getId)
-        .containsExactlyInAnyOrder(running, created);
+    assertThat(response.getContainersStatusesList()).as("newest first, as kubelet lists them")
+        .extracting(ContainerStatus::getId).containsExactly(created, running);
     assertThat(response.getContainersStatusesList()).filteredOn(s -> s.getId().equals(running)).singleElement()
         .isEqualTo(Containers.status(cri.runtime, running));
     assertThat(response.getTimestamp()).isGreaterThan(lastEvent);
