@@ -171,6 +171,11 @@ final class RemoteCommand {
       }
       Thread.ofVirtual().name("stream-resize").start(() -> applyResizes(p));
       int code = p.awaitExit();
+      if (closed) {
+        // the client went away and closing its streams ended the process: that is the outcome
+        // the connection's end records (CLIENT_GONE), not the exit the kill caused
+        return;
+      }
       ExitStatus status;
       if (session.target() instanceof StreamTarget.Exec e && code != 0) {
         session.exitCode(code);
@@ -181,9 +186,7 @@ final class RemoteCommand {
         session.outcome(Outcome.SUCCESS);
         status = ExitStatus.succeeded();
       }
-      if (!closed) {
-        wire.finish(status);
-      }
+      wire.finish(status);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       wire.abort();
