@@ -13,17 +13,23 @@
 #    lifecycles, after 50 refused requests of ~16 MB, and 10 s and 30 s later
 #    (report: daemon/target/bench/memory-report.md);
 #  - daemon memory after 20 ExecSync calls that each write 50 MB, 4 at once, with one container
-#    running, right after and 10, 30, 60 s later (report: daemon/target/bench/exec-memory-report.md).
+#    running, right after and 10, 30, 60 s later (report: daemon/target/bench/exec-memory-report.md);
+#  - a hostile run over every RPC (issue 18): every CRI method empty, with huge / negative fields and
+#    as garbage bytes, plus hostile mounts, log directories, seccomp profiles, resources and an
+#    ExecSync that outlives its timeout, a few thousand requests from 4 clients; gRPC codes per
+#    method, INTERNAL/UNKNOWN, files outside the daemon's places, threads, RSS start/peak/+60 s
+#    (report: daemon/target/bench/hostile-report.md).
 # usage: scripts/bench.sh [-Dbench.cycles=200] [-Dbench.sandboxes=200] [-Dbench.warmup=50]
 #          [-Dbench.scrapers=200] [-Dbench.scrapeRounds=10]
 #          [-Dbench.memory.lifecycles=1000] [-Dbench.memory.burst=50] [-Dbench.memory.parallel=4]
+#          [-Dbench.hostile.requests=4000] [-Dbench.hostile.seconds=100] [-Dbench.hostile.clients=4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 . scripts/jdk.sh
 . scripts/jvm-opts.sh
 ./mvnw -q -B -DskipTests install
-./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark,MemoryBenchmark,ExecBurstMemoryBenchmark' -Dpodshim.excludedGroups= \
+./mvnw -q -B -pl daemon surefire:test -Dtest='SandboxBenchmark,PullBenchmark,ImageFsInfoBenchmark,MetricsBenchmark,MemoryBenchmark,ExecBurstMemoryBenchmark,HostileRunBenchmark' -Dpodshim.excludedGroups= \
   -Dpodshim.bench=true -Dsurefire.failIfNoSpecifiedTests=false "-Dbench.jvmOpts=$PODSHIM_JVM_OPTS" "$@" >/dev/null
 cat daemon/target/bench/sandbox-report.md
 echo
@@ -36,3 +42,5 @@ echo
 cat daemon/target/bench/memory-report.md
 echo
 cat daemon/target/bench/exec-memory-report.md
+echo
+cat daemon/target/bench/hostile-report.md

@@ -1,0 +1,557 @@
+package dev.podshim.bench;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
+import dev.podshim.cri.v1.ContainerConfig;
+import dev.podshim.cri.v1.ExecSyncRequest;
+import dev.podshim.cri.v1.HugepageLimit;
+import dev.podshim.cri.v1.ImageServiceGrpc;
+import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.LinuxContainerResources;
+import dev.podshim.cri.v1.ListContainersRequest;
+import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.Mount;
+import dev.podshim.cri.v1.PodSandboxConfig;
+import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.RemoveContainerRequest;
+import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.cri.v1.RuntimeServiceGrpc;
+import dev.podshim.cri.v1.SecurityProfile;
+import dev.podshim.cri.v1.StartContainerRequest;
+import dev.podshim.cri.v1.StopPodSandboxRequest;
+import dev.podshim.cri.v1.UpdateContainerResourcesRequest;
+import dev.podshim.image.ImageTestRegistry;
+import dev.podshim.os.Prctl;
+import dev.podshim.testing.Children;
+import dev.podshim.testing.Containers;
+import dev.podshim.testing.DaemonProcess;
+import dev.podshim.testing.Pods;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * A hostile run over every CRI method against a real podshimd (issue 18's "Done when"): the
+ * request shapes of {@code EveryRpcHostileInputTest} (empty, every field huge or out of range,
+ * negative numbers and path strings, raw garbage bytes) for every method, plus the issue's own
+ * hostile inputs (a mount over {@code /}, a log directory in the state root, seccomp Localhost
+ * profiles /dev/zero, a FIFO and an 80 MB file, the cpu/memory/cpuset values in Create and
+ * Update, ExecSync {@code sh -c 'sleep 31; echo'} with timeout 1, bad names), repeated by a few
+ * client threads for {@code bench.hostile.requests} requests or {@code bench.hostile.seconds}.
+ * Records the gRPC codes per method, every INTERNAL/UNKNOWN with its message, files that appeared
+ * outside the state root and log directories, the daemon's threads and RSS (start, peak, 60 s
+ * after). Writes {@code daemon/target/bench/hostile-report.md}. Not part of the test suite (tag "bench").
+ */
+@Tag("bench")
+@EnabledIfSystemProperty(named = "podshim.bench", matches = "true")
+class HostileRunBenchmark {
+  private static final int REQUESTS = Integer.getInteger("bench.hostile.requests", 12000);
+  private static final int SECONDS = Integer.getInteger("bench.hostile.seconds", 100);
+  private static final int CLIENTS = Integer.getInteger("bench.hostile.clients", 4);
+  private static final String HUGE = "x".repeat(1 << 20);
+  private static final MethodDescriptor.Marshaller<byte[]> RAW = dev.podshim.testing.RawBytes.MARSHALLER;
+
+  private final Map<String, Map<String, Long>> table = new TreeMap<>();
+  private final Map<String, Long> bad = new TreeMap<>();
+  private final AtomicLong total = new AtomicLong();
+
+  private record RawCall(MethodDescriptor<byte[], byte[]> method, String shape, byte[] body) {}
+
+  private record Case(String method, String name, Consumer<RuntimeServiceGrpc.RuntimeServiceBlockingStub> call) {}
+
+  @Test
+  void measure() throws Exception {
+    Prctl.setChildSubreaper();
+    Path out = Path.of("target/bench");
+    Files.createDirectories(out);
+    Path root = Files.createTempDirectory("podshim-hostile");
+    Path logs = root.resolve("logs");
+    Path hostDir = Files.createDirectories(root.resolve("hostdir"));
+    Path files = Files.createDirectories(root.resolve("files"));
+    Path fifo = files.resolve("profile.fifo");
+    new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+    Path big = files.resolve("profile-80mb.json");
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(80L << 20);
+    }
+    Path aFile = files.resolve("a-file");
+    Files.writeString(aFile, "x");
+    List<String> report = new ArrayList<>();
+    long startRss;
+    long peakRss;
+    long afterRss;
+    long hwm;
+    int startThreads;
+    int endThreads;
+    int after60Threads;
+    long runMillis;
+    Set2 outside;
+    String daemonLog;
+    try (ImageTestRegistry registry = ImageTestRegistry.start(root.resolve("registry"));
+        DaemonProcess daemon = new DaemonProcess(root.resolve("state"))) {
+      String busybox = registry.pushBusybox("bench/busybox", "1");
+      daemon.start();
+      daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
+      PodSandboxConfig.Builder pod = Pods.hostNetwork("hostile").setLogDirectory(logs.resolve("hostile").toString());
+      String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+      String id = daemon.runtime.createContainer(Containers.create(podId, pod,
+          Containers.config("app", busybox, "sleep", "100000").setLogPath("app.log"))).getContainerId();
+      daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+      Thread.sleep(2000);
+      startRss = SandboxBenchmark.rssKb(daemon.pid());
+      startThreads = threads(daemon.pid());
+      Snapshot before = Snapshot.take(root);
+
+      AtomicBoolean sampling = new AtomicBoolean(true);
+      AtomicLong peak = new AtomicLong(startRss);
+      Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+        while (sampling.get()) {
+          peak.accumulateAndGet(SandboxBenchmark.rssKb(daemon.pid()), Math::max);
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+
+      List<RawCall> rawCalls = rawCalls();
+      List<Case> cases = cases(podId, id, pod, busybox, logs, daemon.root, hostDir, aFile);
+      long t0 = System.nanoTime();
+      ExecutorService pool = Executors.newFixedThreadPool(CLIENTS + 4);
+      List<Future<?>> running = new ArrayList<>();
+      // the slow ones, a few times, beside the loop: their answers take seconds (or never come)
+      for (Case once : onceCases(id, pod, podId, busybox, fifo, big)) {
+        running.add(pool.submit(() -> run(daemon.runtime, once)));
+      }
+      long end = t0 + TimeUnit.SECONDS.toNanos(SECONDS);
+      for (int c = 0; c < CLIENTS; c++) {
+        int offset = c;
+        running.add(pool.submit(() -> {
+          // a connection per client, as each kubelet has its own: a refused 90 MB request resets only its own
+          EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+          ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(daemon.socket.toString()))
+              .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+          RuntimeServiceGrpc.RuntimeServiceBlockingStub stub = RuntimeServiceGrpc.newBlockingStub(channel);
+          try {
+          int i = offset * 7;
+          while (total.get() < REQUESTS && System.nanoTime() < end) {
+            int n = rawCalls.size() + cases.size();
+            int k = i++ % n;
+            if (k < rawCalls.size()) {
+              rawCall(channel, rawCalls.get(k));
+            } else {
+              run(stub, cases.get(k - rawCalls.size()));
+            }
+          }
+          } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+      pool.shutdownNow();
+      runMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      long runEnd = System.nanoTime();
+      cleanUp(daemon, podId, id);
+      endThreads = threads(daemon.pid());
+      Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(runEnd + TimeUnit.SECONDS.toNanos(60) - System.nanoTime())));
+      sampling.set(false);
+      sampler.join();
+      afterRss = SandboxBenchmark.rssKb(daemon.pid());
+      after60Threads = threads(daemon.pid());
+      peakRss = peak.get();
+      hwm = field(daemon.pid(), "VmHWM:");
+      outside = before.diff(Snapshot.take(root));
+      daemon.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+      daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+      daemon.terminate();
+      daemonLog = daemon.log();
+      Files.writeString(out.resolve("hostile-daemon.log"), daemonLog);
+    } finally {
+      Children.reapExited();
+      dev.podshim.store.SandboxStore.deleteTree(root);
+    }
+
+    report.add("# Hostile run over every RPC, " + Instant.now());
+    report.add("");
+    report.add("JVM flags: `" + System.getProperty("bench.jvmOpts", "") + "`; " + Runtime.getRuntime().availableProcessors()
+        + " cores; " + CLIENTS + " client threads.");
+    long internal = bad.values().stream().mapToLong(Long::longValue).sum();
+    report.add("");
+    report.add("| figure | value |");
+    report.add("|---|---|");
+    report.add("| requests | " + total.get() + " in " + runMillis + " ms |");
+    long answered = daemonLog.lines().filter(l -> l.contains("code=\"INTERNAL\"") || l.contains("code=\"UNKNOWN\"")).count();
+    report.add("| INTERNAL / UNKNOWN seen by the clients | " + internal + " |");
+    report.add("| INTERNAL / UNKNOWN answered by the daemon (its rpc log) | " + answered + " |");
+    report.add("| files outside state root, run dir, log dirs | " + outside.count() + " |");
+    report.add("| daemon threads: start / right after / 60 s after | " + startThreads + " / " + endThreads + " / "
+        + after60Threads + " |");
+    report.add("| RSS MiB: start / peak (100 ms samples; VmHWM) / 60 s after | " + mib(startRss) + " / " + mib(peakRss)
+        + " (" + mib(hwm) + ") / " + mib(afterRss) + " |");
+    report.add("");
+    report.add("## gRPC codes per method");
+    report.add("");
+    TreeSet<String> codes = new TreeSet<>();
+    table.values().forEach(m -> codes.addAll(m.keySet()));
+    report.add("| method | " + String.join(" | ", codes) + " |");
+    report.add("|---" + "|---".repeat(codes.size()) + "|");
+    table.forEach((m, counts) -> {
+      StringBuilder row = new StringBuilder("| " + m);
+      for (String code : codes) {
+        row.append(" | ").append(counts.getOrDefault(code, 0L) == 0 ? "" : counts.get(code));
+      }
+      report.add(row + " |");
+    });
+    report.add("");
+    report.add("## INTERNAL / UNKNOWN answers (case: code message × count)");
+    report.add("");
+    if (bad.isEmpty()) {
+      report.add("none");
+    }
+    bad.forEach((k, n) -> report.add("- " + k + " × " + n));
+    report.add("");
+    report.add("## Files outside the state root, run dir and log directories");
+    report.add("");
+    report.addAll(outside.lines());
+    Files.write(out.resolve("hostile-report.md"), report);
+    report.forEach(System.out::println);
+  }
+
+  /** Every method in the four shapes of EveryRpcHostileInputTest. */
+  private static List<RawCall> rawCalls() {
+    List<RawCall> calls = new ArrayList<>();
+    for (ServiceDescriptor service : List.of(RuntimeServiceGrpc.getServiceDescriptor(),
+        ImageServiceGrpc.getServiceDescriptor())) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        var proto = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor();
+        MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(method.getType()).setFullMethodName(method.getFullMethodName())
+            .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+        calls.add(new RawCall(raw, "empty", new byte[0]));
+        calls.add(new RawCall(raw, "huge", fill(proto.getInputType(), 0, false).toByteArray()));
+        calls.add(new RawCall(raw, "negative", fill(proto.getInputType(), 0, true).toByteArray()));
+        calls.add(new RawCall(raw, "garbage", new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 0x01}));
+      }
+    }
+    return calls;
+  }
+
+  private static Message fill(com.google.protobuf.Descriptors.Descriptor type, int depth, boolean negative) {
+    DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
+    if (depth > 4) {
+      return b.build();
+    }
+    for (FieldDescriptor f : type.getFields()) {
+      if (f.getRealContainingOneof() != null && b.hasOneof(f.getRealContainingOneof())) {
+        continue;
+      }
+      Object value = switch (f.getJavaType()) {
+        case STRING -> negative ? "../../../etc/passwd\0" : HUGE;
+        case BYTE_STRING -> ByteString.copyFromUtf8(negative ? "\0\0" : HUGE);
+        case INT -> negative ? -1 : Integer.MAX_VALUE;
+        case LONG -> negative ? -1L : Long.MAX_VALUE;
+        case FLOAT -> negative ? -1f : Float.MAX_VALUE;
+        case DOUBLE -> negative ? -1d : Double.MAX_VALUE;
+        case BOOLEAN -> true;
+        case ENUM -> negative ? f.getEnumType().getValues().getFirst() : f.getEnumType().getValues().getLast();
+        case MESSAGE -> fill(f.getMessageType(), depth + 1, negative);
+      };
+      if (f.isRepeated()) {
+        b.addRepeatedField(f, value);
+      } else {
+        b.setField(f, value);
+      }
+    }
+    return b.build();
+  }
+
+  private void rawCall(ManagedChannel channel, RawCall c) throws Exception {
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    long millis = c.method().getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 300 : 10_000;
+    ClientCall<byte[], byte[]> call = channel.newCall(c.method(),
+        CallOptions.DEFAULT.withDeadlineAfter(millis, TimeUnit.MILLISECONDS));
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onMessage(byte[] message) {
+        call.cancel("enough", null);
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.sendMessage(c.body());
+    call.halfClose();
+    Status status = closed.get(30, TimeUnit.SECONDS);
+    boolean stream = c.method().getType() == MethodDescriptor.MethodType.SERVER_STREAMING;
+    Status.Code code = status.getCode() == Status.Code.CANCELLED
+        || (stream && status.getCode() == Status.Code.DEADLINE_EXCEEDED) ? Status.Code.OK : status.getCode();
+    record(c.method().getBareMethodName(), c.shape(), code, status.getDescription());
+  }
+
+  private void run(RuntimeServiceGrpc.RuntimeServiceBlockingStub stub, Case c) {
+    try {
+      c.call().accept(stub.withDeadlineAfter(20, TimeUnit.SECONDS));
+      record(c.method(), c.name(), Status.Code.OK, null);
+    } catch (StatusRuntimeException e) {
+      record(c.method(), c.name(), e.getStatus().getCode(), e.getStatus().getDescription());
+    }
+  }
+
+  private synchronized void record(String method, String name, Status.Code code, String message) {
+    total.incrementAndGet();
+    table.computeIfAbsent(method, m -> new TreeMap<>()).merge(code.name(), 1L, Long::sum);
+    if (code == Status.Code.INTERNAL || code == Status.Code.UNKNOWN) {
+      String m = message == null ? "" : message.replaceAll("\\s+", " ");
+      bad.merge(method + "/" + name + ": " + code + " " + (m.length() > 200 ? m.substring(0, 200) + "…" : m), 1L,
+          Long::sum);
+    }
+  }
+
+  private static ContainerConfig.Builder app(String image, String name) {
+    return Containers.config(name, image, "sleep", "100000");
+  }
+
+  /** The issue's own hostile inputs, cheap enough to repeat. */
+  private static List<Case> cases(String podId, String id, PodSandboxConfig.Builder pod, String image, Path logs,
+      Path stateRoot, Path hostDir, Path aFile) {
+    List<Case> cases = new ArrayList<>();
+    Consumer<String> nothing = s -> {};
+    // CreateContainer: a successful create is removed at once
+    Map<String, ContainerConfig.Builder> creates = new TreeMap<>();
+    creates.put("mount over /", app(image, "m1").addMounts(Mount.newBuilder().setContainerPath("/")
+        .setHostPath(hostDir.toString())));
+    creates.put("mount over /proc", app(image, "m2").addMounts(Mount.newBuilder().setContainerPath("/proc")
+        .setHostPath(hostDir.toString())));
+    creates.put("mount over /proc/sysrq-trigger", app(image, "m3").addMounts(Mount.newBuilder()
+        .setContainerPath("/proc/sysrq-trigger").setHostPath(aFile.toString())));
+    creates.put("no command", Containers.config("nocmd", image));
+    creates.put("empty command", Containers.config("emptycmd", image, ""));
+    creates.put("directory command", Containers.config("dircmd", image, "/"));
+    creates.put("working_dir a file", app(image, "wd").setWorkingDir("/bin/sh"));
+    creates.put("log_path into state", app(image, "lp").setLogPath("../../" + stateRoot.getFileName() + "/x.json"));
+    creates.put("name /", app(image, "a/b"));
+    creates.put("name ..", app(image, ".."));
+    creates.put("name newline", app(image, "a\nb"));
+    creates.put("name 300", app(image, "n".repeat(300)));
+    Map<String, LinuxContainerResources.Builder> resources = resources();
+    resources.forEach((k, r) -> {
+      ContainerConfig.Builder c = app(image, "r" + Math.abs(k.hashCode()));
+      c.getLinuxBuilder().setResources(r);
+      creates.put("resources " + k, c);
+    });
+    creates.forEach((name, config) -> cases.add(new Case("CreateContainer", name, stub -> {
+      String created = stub.createContainer(Containers.create(podId, pod, config)).getContainerId();
+      stub.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(created).build());
+    })));
+    resources.forEach((k, r) -> cases.add(new Case("UpdateContainerResources", k, stub ->
+        stub.updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(id).setLinux(r).build()))));
+    cases.add(new Case("UpdateContainerResources", "oom_score_adj 5000", stub ->
+        stub.updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
+            .setLinux(LinuxContainerResources.newBuilder().setOomScoreAdj(5000)).build())));
+    // RunPodSandbox with its log directory in the state root, and in the run dir
+    for (Path dir : List.of(stateRoot, stateRoot.resolve("run"), stateRoot.resolve("sockets"))) {
+      cases.add(new Case("RunPodSandbox", "log_directory " + dir, stub -> {
+        String p = stub.runPodSandbox(Pods.run(Pods.hostNetwork("evil").setLogDirectory(dir.toString())))
+            .getPodSandboxId();
+        stub.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p).build());
+        stub.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p).build());
+      }));
+    }
+    nothing.accept("");
+    return cases;
+  }
+
+  private static Map<String, LinuxContainerResources.Builder> resources() {
+    Map<String, LinuxContainerResources.Builder> r = new TreeMap<>();
+    r.put("cpu_shares -1", LinuxContainerResources.newBuilder().setCpuShares(-1));
+    r.put("cpu_shares 2^62", LinuxContainerResources.newBuilder().setCpuShares(1L << 62));
+    r.put("cpu_period 1", LinuxContainerResources.newBuilder().setCpuPeriod(1).setCpuQuota(100000));
+    r.put("cpu_quota 1", LinuxContainerResources.newBuilder().setCpuPeriod(100000).setCpuQuota(1));
+    r.put("cpu_quota -5", LinuxContainerResources.newBuilder().setCpuPeriod(100000).setCpuQuota(-5));
+    r.put("memory 1", LinuxContainerResources.newBuilder().setMemoryLimitInBytes(1));
+    r.put("memory 4096", LinuxContainerResources.newBuilder().setMemoryLimitInBytes(4096));
+    r.put("memory -1", LinuxContainerResources.newBuilder().setMemoryLimitInBytes(-1));
+    r.put("swap below memory", LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
+        .setMemorySwapLimitInBytes(32 << 20));
+    r.put("swap -7", LinuxContainerResources.newBuilder().setMemorySwapLimitInBytes(-7));
+    r.put("cpuset_cpus 0-99999", LinuxContainerResources.newBuilder().setCpusetCpus("0-99999"));
+    r.put("cpuset_cpus 63", LinuxContainerResources.newBuilder().setCpusetCpus("63"));
+    r.put("cpuset_mems 7", LinuxContainerResources.newBuilder().setCpusetMems("7"));
+    r.put("hugepage 3MB", LinuxContainerResources.newBuilder().addHugepageLimits(HugepageLimit.newBuilder()
+        .setPageSize("3MB").setLimit(1 << 21)));
+    r.put("unified keys", LinuxContainerResources.newBuilder().putUnified("memory.high", "1")
+        .putUnified("../../x", "1"));
+    return r;
+  }
+
+  /** The slow or heavy ones, run a few times beside the loop. */
+  private static List<Case> onceCases(String id, PodSandboxConfig.Builder pod, String podId, String image, Path fifo,
+      Path big) {
+    List<Case> cases = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      cases.add(new Case("ExecSync", "sh -c 'sleep 31; echo' timeout 1", stub ->
+          stub.execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(1)
+              .addAllCmd(List.of("sh", "-c", "sleep 31; echo")).build())));
+    }
+    Map<String, String> profiles = new TreeMap<>();
+    profiles.put("seccomp /dev/zero", "/dev/zero");
+    profiles.put("seccomp 80 MB file", big.toString());
+    profiles.put("seccomp FIFO", fifo.toString());
+    profiles.forEach((name, path) -> {
+      int times = name.contains("FIFO") ? 1 : 3;
+      for (int i = 0; i < times; i++) {
+        ContainerConfig.Builder c = app(image, "sc" + i + Math.abs(name.hashCode()));
+        c.getLinuxBuilder().getSecurityContextBuilder().setSeccomp(SecurityProfile.newBuilder()
+            .setProfileType(SecurityProfile.ProfileType.Localhost).setLocalhostRef(path));
+        cases.add(new Case("CreateContainer", name, stub -> {
+          String created = stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .createContainer(Containers.create(podId, pod, c)).getContainerId();
+          stub.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(created).build());
+        }));
+      }
+    });
+    ContainerConfig.Builder legacy = app(image, "legacyfifo");
+    legacy.getLinuxBuilder().getSecurityContextBuilder().setSeccompProfilePath("localhost/" + fifo);
+    cases.add(new Case("CreateContainer", "seccomp legacy localhost/FIFO", stub -> {
+      String created = stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+          .createContainer(Containers.create(podId, pod, legacy)).getContainerId();
+      stub.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(created).build());
+    }));
+    return cases;
+  }
+
+  /** Removes what hostile calls may have left: every container but ours, every pod but ours. */
+  private static void cleanUp(DaemonProcess daemon, String podId, String id) {
+    for (var c : daemon.runtime.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()) {
+      if (!c.getId().equals(id)) {
+        try {
+          daemon.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(c.getId()).build());
+        } catch (StatusRuntimeException e) {
+          System.out.println("cleanup: container " + c.getId() + ": " + e.getStatus());
+        }
+      }
+    }
+    for (var p : daemon.runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+      if (!p.getId().equals(podId)) {
+        try {
+          daemon.runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+          daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        } catch (StatusRuntimeException e) {
+          System.out.println("cleanup: pod " + p.getId() + ": " + e.getStatus());
+        }
+      }
+    }
+  }
+
+  private static int threads(long pid) {
+    return (int) field(pid, "Threads:");
+  }
+
+  private static long field(long pid, String name) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith(name)) {
+          return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  private record Set2(List<String> lines, int count) {}
+
+  /**
+   * The files a run could write outside the daemon's own places: the test's temp tree minus the
+   * state root (which holds the run dir and sockets), the pods' log directories and the test
+   * registry; the top-level entries of /tmp; everything under /var/log/pods.
+   */
+  private record Snapshot(TreeSet<String> entries) {
+    static Snapshot take(Path root) throws IOException {
+      TreeSet<String> entries = new TreeSet<>();
+      Path state = root.resolve("state");
+      try (Stream<Path> walk = Files.walk(root)) {
+        walk.filter(p -> !p.startsWith(state) && !p.startsWith(root.resolve("logs"))
+            && !p.startsWith(root.resolve("registry"))).forEach(p -> entries.add("test tree: " + p));
+      }
+      try (Stream<Path> tmp = Files.list(Path.of("/tmp"))) {
+        tmp.forEach(p -> entries.add("/tmp: " + p));
+      }
+      Path pods = Path.of("/var/log/pods");
+      if (Files.isDirectory(pods)) {
+        try (Stream<Path> walk = Files.walk(pods)) {
+          walk.forEach(p -> entries.add("/var/log/pods: " + p));
+        }
+      }
+      return new Snapshot(entries);
+    }
+
+    Set2 diff(Snapshot after) {
+      List<String> lines = new ArrayList<>();
+      for (String e : after.entries()) {
+        if (!entries.contains(e)) {
+          lines.add("- new: " + e);
+        }
+      }
+      for (String e : entries) {
+        if (!after.entries().contains(e)) {
+          lines.add("- gone: " + e);
+        }
+      }
+      int count = (int) lines.stream().filter(l -> l.startsWith("- new")).count();
+      if (lines.isEmpty()) {
+        lines.add("none");
+      }
+      return new Set2(lines, count);
+    }
+  }
+
+  private static String mib(long kb) {
+    return String.format("%.1f", kb / 1024.0);
+  }
+}
