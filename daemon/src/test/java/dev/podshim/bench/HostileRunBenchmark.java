@@ -359,7 +359,6 @@ class HostileRunBenchmark {
   private static List<Case> cases(String podId, String id, PodSandboxConfig.Builder pod, String image, Path logs,
       Path stateRoot, Path hostDir, Path aFile) {
     List<Case> cases = new ArrayList<>();
-    Consumer<String> nothing = s -> {};
     // CreateContainer: a successful create is removed at once
     Map<String, ContainerConfig.Builder> creates = new TreeMap<>();
     creates.put("mount over /", app(image, "m1").addMounts(Mount.newBuilder().setContainerPath("/")
@@ -401,7 +400,6 @@ class HostileRunBenchmark {
         stub.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p).build());
       }));
     }
-    nothing.accept("");
     return cases;
   }
 
