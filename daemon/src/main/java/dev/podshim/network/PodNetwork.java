@@ -378,7 +378,8 @@ public final class PodNetwork implements AutoCloseable {
         throw new IllegalArgumentException("prefix length out of range");
       }
     } catch (IllegalArgumentException e) {
-      throw CriException.invalidArgument("runtime_config.network_config.pod_cidr: \"" + cidr + "\" is not a CIDR");
+      throw CriException.invalidArgument("runtime_config.network_config.pod_cidr: " + dev.podshim.errors.Inputs.quoted(cidr)
+          + " is not a CIDR");
     }
   }
 }

@@ -7,9 +7,15 @@ import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place where domain errors become gRPC statuses. */
+/**
+ * The one place where domain errors become gRPC statuses. A description is cut to
+ * {@value #MAX_DESCRIPTION} characters: it travels in the trailers, and one that echoes a huge
+ * request value overflows the client's header-list limit (grpc-java's 8 KiB), which turns the
+ * answer into INTERNAL "http2 exception" on the client's side.
+ */
 public final class StatusMapper {
   private static final Logger LOG = LoggerFactory.getLogger(StatusMapper.class);
+  static final int MAX_DESCRIPTION = 2048;
 
   private StatusMapper() {}
 
@@ -28,7 +34,7 @@ public final class StatusMapper {
       if (e.kind() == CriException.Kind.INTERNAL) {
         LOG.error("internal error: {}", e.getMessage(), e);
       }
-      return status.withDescription(e.getMessage());
+      return status.withDescription(bounded(e.getMessage()));
     }
     if (t instanceof StatusRuntimeException e) {
       return e.getStatus();
@@ -43,7 +49,15 @@ public final class StatusMapper {
       }
     }
     LOG.error("unexpected error", t);
-    return Status.INTERNAL.withDescription("internal error: " + causeChain(t));
+    return Status.INTERNAL.withDescription(bounded("internal error: " + causeChain(t)));
+  }
+
+  static String bounded(String description) {
+    if (description == null || description.length() <= MAX_DESCRIPTION) {
+      return description;
+    }
+    return description.substring(0, MAX_DESCRIPTION) + "… (" + (description.length() - MAX_DESCRIPTION)
+        + " more characters)";
   }
 
   /** "outer message: cause message: …", each distinct message once, so the root cause is named. */

@@ -33,4 +33,12 @@ class StatusMapperTest {
     assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
     assertThat(status.getDescription()).contains("write status.json").contains("No space left");
   }
+
+  /** A description travels in the trailers: one that echoes a huge value would overflow the client's limit. */
+  @Test
+  void aDescriptionIsCutShortOfTheClientsHeaderLimit() {
+    Status status = StatusMapper.toStatus(CriException.invalidArgument("field: " + "x".repeat(1 << 20)));
+    assertThat(status.getDescription()).hasSizeLessThan(2200).startsWith("field: xxx").endsWith(" more characters)");
+    assertThat(StatusMapper.toStatus(CriException.invalidArgument("short")).getDescription()).isEqualTo("short");
+  }
 }
