@@ -9,9 +9,6 @@ import com.google.protobuf.Message;
 import dev.podshim.cri.v1.ImageServiceGrpc;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
 import dev.podshim.testing.CriHarnessTest;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -22,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,27 +107,9 @@ class EveryRpcHostileInputTest extends CriHarnessTest {
     MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(method.getType()).setFullMethodName(method.getFullMethodName())
         .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
-    CompletableFuture<Status> closed = new CompletableFuture<>();
     // a stream of events stays open until the client leaves: its deadline ends it (DEADLINE_EXCEEDED)
-    long seconds = method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 1 : 20;
-    ClientCall<byte[], byte[]> call = cri.runtime.getChannel().newCall(raw,
-        CallOptions.DEFAULT.withDeadlineAfter(seconds, TimeUnit.SECONDS));
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        // streams: one message is enough; stop reading
-        call.cancel("enough", null);
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, new Metadata());
-    call.request(1);
-    call.sendMessage(body);
-    call.halfClose();
-    Status status = closed.get(30, TimeUnit.SECONDS);
+    long millis = method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 1_000 : 20_000;
+    Status status = dev.podshim.testing.RawBytes.call(cri.runtime.getChannel(), raw, body, millis);
     // a stream we cancelled after its first message was answered
     return status.getCode() == Status.Code.CANCELLED ? Status.Code.OK : status.getCode();
   }

@@ -28,8 +28,6 @@ import dev.podshim.testing.Children;
 import dev.podshim.testing.Containers;
 import dev.podshim.testing.DaemonProcess;
 import dev.podshim.testing.Pods;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -37,7 +35,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -52,7 +49,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -307,25 +303,8 @@ class HostileRunBenchmark {
   }
 
   private void rawCall(ManagedChannel channel, RawCall c) throws Exception {
-    CompletableFuture<Status> closed = new CompletableFuture<>();
     long millis = c.method().getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 300 : 10_000;
-    ClientCall<byte[], byte[]> call = channel.newCall(c.method(),
-        CallOptions.DEFAULT.withDeadlineAfter(millis, TimeUnit.MILLISECONDS));
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        call.cancel("enough", null);
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, new Metadata());
-    call.request(1);
-    call.sendMessage(c.body());
-    call.halfClose();
-    Status status = closed.get(30, TimeUnit.SECONDS);
+    Status status = dev.podshim.testing.RawBytes.call(channel, c.method(), c.body(), millis);
     boolean stream = c.method().getType() == MethodDescriptor.MethodType.SERVER_STREAMING;
     Status.Code code = status.getCode() == Status.Code.CANCELLED
         || (stream && status.getCode() == Status.Code.DEADLINE_EXCEEDED) ? Status.Code.OK : status.getCode();
