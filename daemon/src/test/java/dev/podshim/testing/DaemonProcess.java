@@ -144,6 +144,10 @@ public final class DaemonProcess implements AutoCloseable {
     }
   }
 
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
   public long pid() {
     return process.pid();
   }
