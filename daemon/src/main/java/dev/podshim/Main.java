@@ -6,6 +6,7 @@ import dev.podshim.config.ConfigException;
 import dev.podshim.config.ConfigLoader;
 import dev.podshim.config.DaemonConfig;
 import dev.podshim.image.ImagesCommand;
+import dev.podshim.os.NativeHeap;
 import dev.podshim.os.Prctl;
 import java.util.Arrays;
 import java.util.List;
@@ -37,9 +38,9 @@ public final class Main {
       System.out.println(ConfigLoader.usage());
       return;
     }
-    // logback's set-up and the first native call (≈ 50 and 40 ms: the FFM linker's own set-up) need
+    // logback's set-up and the first native calls (≈ 50 and 40 ms: the FFM linker's own set-up) need
     // nothing from the config; they run while the file is parsed. Daemon.start sets the subreaper
-    // again, which then costs a syscall.
+    // again, which then costs a syscall. glibc's mmap threshold is fixed before the daemon's threads malloc much.
     Thread logging = Thread.ofPlatform().name("log-setup").start(LoggerFactory::getILoggerFactory);
     Thread.ofPlatform().daemon().name("subreaper").start(Main::becomeSubreaper);
     DaemonConfig config;
@@ -76,6 +77,7 @@ public final class Main {
   }
 
   private static void becomeSubreaper() {
+    NativeHeap.fixMmapThreshold();
     try {
       Prctl.setChildSubreaper();
     } catch (RuntimeException e) {

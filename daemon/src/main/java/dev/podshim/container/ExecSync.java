@@ -138,7 +138,8 @@ public final class ExecSync {
     }
   }
 
+  /** A refusal of the runtime's, mapped by what its message blames (the request, the container's state, itself). */
   static CriException failed(Container container, OciException e) {
-    return new CriException(CriException.Kind.INTERNAL, "exec in container " + container.id() + ": " + e.getMessage(), e);
+    return RuntimeFailures.of("exec in container " + container.id(), e);
   }
 }

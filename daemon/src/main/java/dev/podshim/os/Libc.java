@@ -123,6 +123,8 @@ final class Libc {
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
   private static final Downcall EVENTFD =
       Downcall.errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall MALLOPT =
+      Downcall.plain("mallopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final Downcall PRCTL =
       Downcall.errnoCapturing("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
           Linker.Option.firstVariadicArg(1));
@@ -426,6 +428,14 @@ final class Libc {
   static int eventfd(MemorySegment err, int initval, int flags) {
     try {
       return (int) EVENTFD.handle().invokeExact(err, initval, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int mallopt(int param, int value) {
+    try {
+      return (int) MALLOPT.handle().invokeExact(param, value);
     } catch (Throwable t) {
       throw unexpected(t);
     }

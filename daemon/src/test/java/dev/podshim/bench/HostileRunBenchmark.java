@@ -529,9 +529,19 @@ class HostileRunBenchmark {
     if (!System.getProperty("bench.jvmOpts", "").contains("NativeMemoryTracking")) {
       return;
     }
+    String level = System.getProperty("bench.jvmOpts").contains("NativeMemoryTracking=detail") ? "detail" : "summary";
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "VM.native_memory", "summary")
+    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "VM.native_memory", level)
         .redirectErrorStream(true).redirectOutput(into.toFile()).start().waitFor(30, TimeUnit.SECONDS);
+    // what the code cache holds, method by method
+    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Compiler.codelist").redirectErrorStream(true)
+        .redirectOutput(into.resolveSibling(into.getFileName() + ".codelist").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+    // glibc's own account: what its arenas hold in use and free (malloc_info)
+    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "System.native_heap_info").redirectErrorStream(true)
+        .redirectOutput(into.resolveSibling(into.getFileName() + ".malloc").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+    // what NMT does not see (glibc's arenas, memory of native libraries) shows in the mappings
+    Files.copy(Path.of("/proc/" + pid + "/smaps"), into.resolveSibling(into.getFileName() + ".smaps"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static int threads(long pid) {
@@ -567,7 +577,9 @@ class HostileRunBenchmark {
             && !p.startsWith(root.resolve("registry"))).forEach(p -> entries.add("test tree: " + p));
       }
       try (Stream<Path> tmp = Files.list(Path.of("/tmp"))) {
-        tmp.forEach(p -> entries.add("/tmp: " + p));
+        // what the machine's other writers leave there (Maven's console library, the shell tool's job dirs) is not the daemon's
+        tmp.filter(p -> !p.getFileName().toString().matches("jansi-.*|bash_tool_.*"))
+            .forEach(p -> entries.add("/tmp: " + p));
       }
       Path pods = Path.of("/var/log/pods");
       if (Files.isDirectory(pods)) {
