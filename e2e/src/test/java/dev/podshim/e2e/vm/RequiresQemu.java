@@ -12,10 +12,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class RequiresQemu implements ExecutionCondition {
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-    if (HostCommand.onPath(Qemu.BINARY)) {
+    return decide(HostCommand.onPath(Qemu.BINARY), System.getenv("CI") != null);
+  }
+
+  static ConditionEvaluationResult decide(boolean qemuInstalled, boolean inCi) {
+    if (qemuInstalled) {
       return ConditionEvaluationResult.enabled(Qemu.BINARY + " found");
     }
-    if (System.getenv("CI") != null) {
+    if (inCi) {
       return ConditionEvaluationResult.enabled("CI is set: the VM tests must run, and fail without " + Qemu.BINARY);
     }
     return ConditionEvaluationResult.disabled(Qemu.BINARY + " is not installed, so the VM node tests are skipped"
