@@ -27,10 +27,7 @@ final class Qemu implements AutoCloseable {
   /** Starts the node's machine in {@code dir}: its log, serial console and QMP socket go there. */
   static Qemu start(VmImage image, VmRecipe recipe, Path dir, Path disk, int sshPort, List<Integer> hostPorts,
       boolean restore) throws IOException {
-    if (!HostCommand.onPath(BINARY)) {
-      throw new IllegalStateException(BINARY + " is not installed: the VM node needs it"
-          + " (scripts/deps.sh test installs qemu-system-x86)");
-    }
+    requireInstalled();
     Path log = dir.resolve("qemu.log");
     Path console = dir.resolve("console.log");
     Path qmp = dir.resolve("qmp.sock");
@@ -39,6 +36,13 @@ final class Qemu implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
     return new Qemu(process, log, console, qmp);
+  }
+
+  static void requireInstalled() {
+    if (!HostCommand.onPath(BINARY)) {
+      throw new IllegalStateException(BINARY + " is not installed: the VM node needs it"
+          + " (scripts/deps.sh test installs qemu-system-x86)");
+    }
   }
 
   Qmp qmp() throws IOException, InterruptedException {

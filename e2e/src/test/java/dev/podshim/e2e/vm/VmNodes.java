@@ -15,6 +15,7 @@ public final class VmNodes {
   /** The saved node, made now if this machine has none; later calls in this JVM reuse it. */
   public static synchronized SavedVm saved() throws Exception {
     if (saved == null) {
+      Qemu.requireInstalled();
       VmRecipe recipe = VmRecipe.trixieNode();
       VmCache cache = VmCache.fromEnvironment();
       String imageKey = recipe.key();
