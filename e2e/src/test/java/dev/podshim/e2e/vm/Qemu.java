@@ -19,6 +19,17 @@ final class Qemu implements AutoCloseable {
 
   private Qemu(Process process, Path log, Path console, Path qmpSocket) {
     this.process = process;
+    // a test JVM that exits (or is stopped by surefire's timeout) must not leave a VM running;
+    // kill -9 of the JVM still does, which is why every VM has its own temp dir and port
+    Thread hook = new Thread(process::destroyForcibly, "kill-qemu-" + process.pid());
+    Runtime.getRuntime().addShutdownHook(hook);
+    process.onExit().thenRun(() -> {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or about to: nothing to remove
+      }
+    });
     this.log = log;
     this.console = console;
     this.qmpSocket = qmpSocket;
