@@ -4,8 +4,11 @@ set -euo pipefail
 run_pkgs="runc conmon crun containernetworking-plugins iproute2 iptables util-linux gcc libc6-dev"
 # systemd: systemd-analyze verify of the unit; prometheus: promtool for the chart's alert rules
 # (on a host that runs systemd, Debian enables and starts its Prometheus server too:
-# `systemctl disable --now prometheus` if you want only promtool)
-test_pkgs="$run_pkgs docker-registry skopeo umoci busybox-static python3 curl systemd prometheus"
+# `systemctl disable --now prometheus` if you want only promtool);
+# the VM node of e2e (dev.podshim.e2e.vm): qemu (software emulation), mmdebstrap for its Debian 13
+# root filesystem, mkfs.ext4 -d, ssh/scp to drive it, socat to let it reach chosen loopback ports
+vm_pkgs="qemu-system-x86 qemu-utils mmdebstrap debian-archive-keyring e2fsprogs openssh-client socat"
+test_pkgs="$run_pkgs docker-registry skopeo umoci busybox-static python3 curl systemd prometheus $vm_pkgs"
 case "${1:-run}" in
   run) want=$run_pkgs ;;
   test) want=$test_pkgs ;;

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Podshimd implements AutoCloseable {
   public static final Path PROJECT = Path.of(System.getProperty("user.dir")).getParent();
-  static final Path DEB = PROJECT.resolve("packaging/target/podshim_amd64.deb");
+  public static final Path DEB = PROJECT.resolve("packaging/target/podshim_amd64.deb");
 
   public final Path socket;
   public final int metricsPort;
@@ -55,7 +55,7 @@ public final class Podshimd implements AutoCloseable {
   static final Path JAR = PROJECT.resolve("daemon/target/podshimd.jar");
 
   /** The package, when this build made it: one older than the daemon's jar is a stale one. */
-  static boolean usePackage() {
+  public static boolean usePackage() {
     try {
       return Files.exists(DEB) && Files.getLastModifiedTime(DEB).compareTo(Files.getLastModifiedTime(JAR)) >= 0;
     } catch (IOException e) {
