@@ -120,6 +120,7 @@ public final class MetricsServer {
         .option(ChannelOption.SO_BACKLOG, BACKLOG)
         // the body goes out in one write, but without this a small answer waits for a delayed ACK
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOCATOR, dev.podshim.transport.Buffers.ALLOCATOR)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -120,6 +120,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
         .group(loops, loops)
         .channel(EpollServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOCATOR, dev.podshim.transport.Buffers.ALLOCATOR)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -43,7 +43,8 @@ public final class GrpcServer {
         .workerEventLoopGroup(loops.group())
         .directExecutor()
         .callExecutor(new InlineReads(executor))
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .withChildOption(io.netty.channel.ChannelOption.ALLOCATOR, Buffers.ALLOCATOR);
     configure(builder, services, gate, registry);
     builder.addService(health.getHealthService());
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
