@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.os.OsException;
+import dev.podshim.os.Pidfd;
+import dev.podshim.os.ProcessFamily;
 import dev.podshim.os.Spawn;
 import dev.podshim.os.SpawnSpec;
 import dev.podshim.os.SyncPipe;
@@ -29,10 +31,16 @@ public final class Conmon {
 
   private final Path binary;
   private final String logLevel;
+  private final Duration createTimeout;
 
   public Conmon(Path binary, String logLevel) {
+    this(binary, logLevel, CREATE_TIMEOUT);
+  }
+
+  Conmon(Path binary, String logLevel, Duration createTimeout) {
     this.binary = requireNonNull(binary, "binary");
     this.logLevel = requireNonNull(logLevel, "logLevel");
+    this.createTimeout = requireNonNull(createTimeout, "createTimeout");
   }
 
   /** What a successful create reports. */
@@ -59,10 +67,12 @@ public final class Conmon {
       }
       String reply;
       try {
-        reply = sync.read(CREATE_TIMEOUT, Conmon::isCompleteJson);
+        reply = sync.read(createTimeout, Conmon::isCompleteJson);
       } catch (OsException e) {
-        throw new OciException("conmon: no answer from " + spec.runtime().handler() + " create: " + e.getMessage(),
-            false);
+        int killed = abandon(spec);
+        throw new OciException("conmon: no answer from " + spec.runtime().handler() + " create within "
+            + createTimeout.toSeconds() + "s (" + e.getMessage() + "); conmon and the " + killed
+            + " processes under it were killed", false);
       }
       long pid = containerPid(reply, spec);
       return new Created(readPid(spec.conmonPidFile()), pid);
@@ -147,6 +157,35 @@ public final class Conmon {
       throw new OciException(spec.runtime().handler() + " create: " + OciException.lastLine(message), false);
     }
     return pid;
+  }
+
+  /**
+   * A create that never answers leaves nothing behind: conmon, the runtime's create and the
+   * container's half-made init are killed (deepest first) and conmon, our child by the subreaper,
+   * is reaped. One way to get here is runc#5087: a seccomp profile whose default action is
+   * SCMP_ACT_KILL (= KILL_THREAD) kills only the thread of {@code runc init} that made the syscall;
+   * its other Go threads keep the process alive with the sync socket open, and runc waits for good.
+   */
+  private static int abandon(ConmonSpec spec) {
+    long conmonPid;
+    try {
+      conmonPid = readPid(spec.conmonPidFile());
+    } catch (OciException e) {
+      return 0; // conmon never wrote its pid: its parent already exited, and nothing of ours runs
+    }
+    try (Pidfd conmon = Pidfd.open(conmonPid)) {
+      int killed = ProcessFamily.kill(conmonPid, ProcessHandle.current().pid());
+      for (int i = 0; i < 100 && conmon.tryReapQuietly().isEmpty() && conmon.isAlive(); i++) {
+        Thread.sleep(10); // SIGKILL is delivered at once, the exit takes a moment
+      }
+      conmon.tryReapQuietly();
+      return killed;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    } catch (OsException e) {
+      return 0; // conmon is gone already
+    }
   }
 
   private static long readPid(Path file) {

@@ -151,7 +151,8 @@ public final class ProcessFamily {
         p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
       for (Path proc : procs) {
         try {
-          rows.add(parse(new String(Files.readAllBytes(proc.resolve("stat")), StandardCharsets.ISO_8859_1)));
+          Row row = parse(new String(Files.readAllBytes(proc.resolve("stat")), StandardCharsets.ISO_8859_1));
+          rows.add(row.state() == 'Z' ? withLiveThreads(proc, row) : row);
         } catch (IOException | RuntimeException e) {
           // exited between the listing and the read
         }
@@ -160,6 +161,25 @@ public final class ProcessFamily {
       throw new java.io.UncheckedIOException("list /proc", e);
     }
     return rows;
+  }
+
+  /**
+   * A zombie leader can head threads that still run: seccomp's KILL_THREAD ends only the thread
+   * that made the call (runc#5087 leaves a {@code runc init} so, holding its sockets for good).
+   * Such a process is alive, and SIGKILL to its pid ends the rest.
+   */
+  private static Row withLiveThreads(Path proc, Row leader) {
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
+      for (Path task : tasks) {
+        char state = parse(new String(Files.readAllBytes(task.resolve("stat")), StandardCharsets.ISO_8859_1)).state();
+        if (state != 'Z' && state != 'X') {
+          return new Row(leader.pid(), state, leader.ppid(), leader.session(), leader.startTime());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone meanwhile: a zombie it stays
+    }
+    return leader;
   }
 
   /**
