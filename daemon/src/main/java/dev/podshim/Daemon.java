@@ -11,6 +11,8 @@ import dev.podshim.config.DaemonConfig;
 import dev.podshim.container.ContainerService;
 import dev.podshim.container.PodLifecycle;
 import dev.podshim.metrics.ContainerMetrics;
+import dev.podshim.oci.AppArmor;
+import dev.podshim.oci.KernelAppArmor;
 import dev.podshim.oci.RuntimeHandlers;
 import dev.podshim.store.ContainerStore;
 import dev.podshim.metrics.MetricsServer;
@@ -102,7 +104,7 @@ public final class Daemon implements AutoCloseable {
     RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(),
         config.cgroupDriver() == CgroupDriver.SYSTEMD);
     ContainerService containers = ContainerService.create(config, containerStore, sandboxes, images,
-        runtimes, exitWatcher);
+        runtimes, exitWatcher, AppArmor.start(KernelAppArmor.host(), root.resolve("apparmor")));
     images.metrics().bindTo(registry);
     new ProcessMetrics().bindTo(registry);
     new SandboxMetrics(sandboxes).bindTo(registry);

@@ -9,6 +9,7 @@ import dev.podshim.cri.v1.SecurityProfile;
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.Inputs;
 import dev.podshim.errors.Metadata;
+import dev.podshim.oci.AppArmorProfileName;
 import dev.podshim.store.ContainerConfig.Device;
 import dev.podshim.store.ContainerConfig.Env;
 import dev.podshim.store.ContainerConfig.GroupsPolicy;
@@ -141,11 +142,17 @@ final class ContainerConfigMapper {
     return legacy("seccomp_profile_path", s.getSeccompProfilePath(), new Profile(ProfileType.UNCONFINED, ""));
   }
 
+  /** The structured field wins over the deprecated string, as kubelet fills both. */
   private static @Nullable Profile apparmor(LinuxContainerSecurityContext s) {
-    if (s.hasApparmor()) {
-      return profile("apparmor", s.getApparmor());
+    String field = s.hasApparmor() ? "apparmor.localhost_ref" : "apparmor_profile";
+    Profile p = s.hasApparmor() ? profile("apparmor", s.getApparmor())
+        : s.getApparmorProfile().isEmpty() ? null : legacy("apparmor_profile", s.getApparmorProfile(), null);
+    if (p != null && p.type() == ProfileType.LOCALHOST) {
+      // the name reaches runc and the kernel: checked where the field it came in is known
+      String ref = p.localhostRef();
+      AppArmorProfileName.check(SEC + "." + field, ref.startsWith("localhost/") ? ref.substring(10) : ref);
     }
-    return s.getApparmorProfile().isEmpty() ? null : legacy("apparmor_profile", s.getApparmorProfile(), null);
+    return p;
   }
 
   private static Profile profile(String field, SecurityProfile p) {

@@ -9,21 +9,25 @@ import dev.podshim.cri.v1.StatusRequest;
 import dev.podshim.cri.v1.StatusResponse;
 import dev.podshim.network.PodNetwork;
 import dev.podshim.cri.v1.RuntimeFeatures;
+import dev.podshim.oci.AppArmor;
 import dev.podshim.oci.RuntimeHandlers;
 import dev.podshim.store.StateFile;
 import dev.podshim.streaming.StreamUrls;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Status: RuntimeReady and NetworkReady conditions; verbose adds the daemon's config and where the streaming server listens. */
+/** Status: RuntimeReady and NetworkReady conditions; verbose adds the daemon's config, where the streaming server listens and whether AppArmor profiles are applied. */
 final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse> {
   private final DaemonConfig config;
   private final PodNetwork network;
   private final RuntimeHandlers runtimes;
   private final StreamUrls streams;
+  private final AppArmor appArmor;
 
-  StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes, StreamUrls streams) {
+  StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes, StreamUrls streams,
+      AppArmor appArmor) {
     this.config = config;
+    this.appArmor = appArmor;
     this.network = network;
     this.runtimes = runtimes;
     this.streams = streams;
@@ -48,6 +52,12 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
       info.put("config", config);
       info.put("podCidr", network.podCidr());
       info.put("streamingServer", streams.baseUrl());
+      // the CRI has no field for it (kubelet reads the node's AppArmor itself); containerd's
+      // verbose config says whether it applies profiles, so does this
+      Map<String, Object> apparmor = new LinkedHashMap<>();
+      apparmor.put("enabled", appArmor.enabled());
+      apparmor.put("defaultProfile", appArmor.enabled() ? AppArmor.DEFAULT_PROFILE : "");
+      info.put("apparmor", apparmor);
       response.putInfo("config", StateFile.toJson(info));
     }
     return response.build();

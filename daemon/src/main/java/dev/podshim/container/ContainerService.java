@@ -54,6 +54,7 @@ public final class ContainerService {
   private final ContainerStreams streams;
   private final ImageService images;
   private final NodeResources node;
+  private final dev.podshim.oci.AppArmor appArmor;
   private final AtomicLong oomKills = new AtomicLong();
 
   ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
@@ -64,6 +65,7 @@ public final class ContainerService {
     this.monitor = new ConmonMonitor(watcher, this::recordExit);
     this.images = requireNonNull(images, "images");
     this.node = tools.host().node();
+    this.appArmor = tools.host().appArmor();
     this.creation = new ContainerCreation(store, images, tools, monitor);
     this.execSync = new ExecSync(timer);
     this.streams = new ContainerStreams(tools.conmon(), monitor);
@@ -71,12 +73,13 @@ public final class ContainerService {
 
   /** Wires the service to this machine: conmon from PATH, the node's capabilities and cgroups. */
   public static ContainerService create(dev.podshim.config.DaemonConfig config, ContainerStore store,
-      SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes, ExitWatcher watcher) {
+      SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes, ExitWatcher watcher,
+      dev.podshim.oci.AppArmor appArmor) {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("podshim-exec-timer").factory());
     ContainerCreation.Tools tools = new ContainerCreation.Tools(
         new dev.podshim.oci.Conmon(Path.of("/usr/bin/conmon"), conmonLogLevel(config.logLevel())),
-        HostFacts.read(), config.cgroupDriver(), config.root().resolve("sockets"),
+        HostFacts.read(appArmor), config.cgroupDriver(), config.root().resolve("sockets"),
         dev.podshim.sandbox.ReservedDirs.of(config));
     return new ContainerService(store, sandboxes, images, runtimes, tools, watcher, timer);
   }
@@ -88,6 +91,11 @@ public final class ContainerService {
       case "error" -> "error";
       default -> "info";
     };
+  }
+
+  /** The node's AppArmor, as containers get it (Status reports it). */
+  public dev.podshim.oci.AppArmor appArmor() {
+    return appArmor;
   }
 
   /** CreateContainer: returns the new container's id. */

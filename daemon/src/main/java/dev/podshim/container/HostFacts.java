@@ -1,5 +1,6 @@
 package dev.podshim.container;
 
+import dev.podshim.oci.AppArmor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,17 +9,17 @@ import java.util.Set;
 /**
  * What this node lets a container have, read once at start-up: the capabilities podshimd holds
  * (a container never gets more), its own oom_score_adj (lowering below it fails with EPERM
- * without CAP_SYS_RESOURCE), whether the kernel has AppArmor, and the resources limits apply to.
+ * without CAP_SYS_RESOURCE), AppArmor (whether it is on, which profiles are loaded), and the resources limits apply to.
  */
-public record HostFacts(Set<String> capabilities, int oomScoreAdj, boolean appArmorEnabled, NodeResources node) {
+public record HostFacts(Set<String> capabilities, int oomScoreAdj, AppArmor appArmor, NodeResources node) {
   public HostFacts {
     capabilities = Set.copyOf(capabilities);
+    java.util.Objects.requireNonNull(appArmor, "appArmor");
     java.util.Objects.requireNonNull(node, "node");
   }
 
-  static HostFacts read() {
-    return new HostFacts(dev.podshim.oci.Capabilities.held(), ownOomScoreAdj(),
-        "Y".equals(firstLine(Path.of("/sys/module/apparmor/parameters/enabled"))), NodeResources.read());
+  static HostFacts read(AppArmor appArmor) {
+    return new HostFacts(dev.podshim.oci.Capabilities.held(), ownOomScoreAdj(), appArmor, NodeResources.read());
   }
 
   private static int ownOomScoreAdj() {

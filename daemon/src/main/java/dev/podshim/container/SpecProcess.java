@@ -1,20 +1,14 @@
 package dev.podshim.container;
 
-import static dev.podshim.container.Fields.SECURITY;
-import static dev.podshim.container.Fields.invalid;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podshim.store.ContainerConfig;
-import dev.podshim.store.ContainerConfig.Profile;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /** The spec's {@code process}: what runs, as whom, with which capabilities and limits. */
 final class SpecProcess {
   /** containerd's default spec: RLIMIT_NOFILE 1024, soft and hard. */
   private static final int NOFILE = 1024;
-  private static final String LOCALHOST_PREFIX = "localhost/";
 
   private SpecProcess() {}
 
@@ -42,7 +36,8 @@ final class SpecProcess {
     process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", NOFILE).put("soft", NOFILE);
     process.put("noNewPrivileges", config.security().noNewPrivs());
     process.put("oomScoreAdj", oomScoreAdj(config.resources().oomScoreAdj(), in.host().oomScoreAdj()));
-    String apparmor = apparmorProfile(config.security().apparmor(), in.host().appArmorEnabled());
+    String apparmor = SpecAppArmor.profile(config.security().apparmor(), config.security().privileged(),
+        in.host().appArmor());
     if (apparmor != null) {
       process.put("apparmorProfile", apparmor);
     }
@@ -63,32 +58,5 @@ final class SpecProcess {
   static int oomScoreAdj(long requested, int daemon) {
     ResourceLimits.oomScoreAdj("config.linux.resources.oom_score_adj", requested);
     return Math.max((int) requested, daemon);
-  }
-
-  /**
-   * The AppArmor profile to apply, or null for none. RuntimeDefault on a host without AppArmor
-   * is nothing to do; podshim loads no default profile of its own, so it also means none where
-   * AppArmor is enabled.
-   */
-  static @Nullable String apparmorProfile(
-      @Nullable Profile profile, boolean enabled) {
-    if (profile == null) {
-      return null;
-    }
-    return switch (profile.type()) {
-      case UNCONFINED, RUNTIME_DEFAULT -> null;
-      case LOCALHOST -> {
-        String field = SECURITY + ".apparmor.localhost_ref";
-        if (!enabled) {
-          throw invalid(SECURITY + ".apparmor", "apparmor is not enabled on this host");
-        }
-        String ref = Fields.noNul(field, profile.localhostRef());
-        String name = ref.startsWith(LOCALHOST_PREFIX) ? ref.substring(LOCALHOST_PREFIX.length()) : ref;
-        if (name.isBlank()) {
-          throw invalid(field, "must name a profile");
-        }
-        yield name;
-      }
-    };
   }
 }

@@ -159,4 +159,29 @@ class ContainerSecurityTest extends ContainerHarnessTest {
     assertThat(status.getExitCode()).isEqualTo(137);
     assertThat(stray).as("a file conmon wrote outside the state root").doesNotExist();
   }
+
+  /** This machine's kernel has no AppArmor: nothing is applied, and a Localhost profile is refused by its field. */
+  @Test
+  void apparmorOnANodeWithoutIt() {
+    ContainerConfig.Builder byDefault = sleeper("aa-default");
+    security(byDefault).setApparmor(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault));
+    assertThat(out(run(byDefault), "echo", "ran")).isEqualTo("ran");
+
+    ContainerConfig.Builder localhost = sleeper("aa-localhost");
+    security(localhost).setApparmor(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
+        .setLocalhostRef("my-profile"));
+    assertInvalid(localhost, "config.linux.security_context.apparmor: apparmor is not enabled on this host");
+
+    ContainerConfig.Builder badName = sleeper("aa-bad-name");
+    security(badName).setApparmorProfile("localhost/../x");
+    assertInvalid(badName, "config.linux.security_context.apparmor_profile: \"../x\" is not an apparmor profile name");
+  }
+
+  private void assertInvalid(ContainerConfig.Builder config, String message) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> create(podId, pod, config))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains(message);
+        });
+  }
 }

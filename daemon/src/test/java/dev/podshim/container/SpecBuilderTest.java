@@ -498,17 +498,28 @@ class SpecBuilderTest {
     assertThat(destinations).contains(destination);
   }
 
-  @ParameterizedTest(name = "{0} {1} with AppArmor {2}")
+  @ParameterizedTest(name = "{0} {1}, privileged {2}, AppArmor {3}")
   @CsvSource(delimiter = '|', value = {
-      "UNCONFINED||true|",
-      "RUNTIME_DEFAULT||true|",
-      "RUNTIME_DEFAULT||false|",
-      "LOCALHOST|my-profile|true|my-profile",
-      "LOCALHOST|localhost/my-profile|true|my-profile"})
-  void apparmorProfiles(ProfileType type, String ref, boolean enabled, String expected) {
+      // containerd and CRI-O: the default for RuntimeDefault and for none, not for a privileged container
+      "||false|true|podshim-default",
+      "||true|true|",
+      "RUNTIME_DEFAULT||false|true|podshim-default",
+      "RUNTIME_DEFAULT||true|true|",
+      "UNCONFINED||false|true|",
+      "UNCONFINED||true|true|",
+      // a Localhost profile is asked for by name: a privileged container gets it too
+      "LOCALHOST|my-profile|false|true|my-profile",
+      "LOCALHOST|localhost/my-profile|true|true|my-profile",
+      // without AppArmor there is nothing to apply
+      "||false|false|",
+      "RUNTIME_DEFAULT||false|false|",
+      "UNCONFINED||false|false|"})
+  void apparmorProfiles(ProfileType type, String ref, boolean privileged, boolean enabled, String expected) {
     SpecFixture f = new SpecFixture(dir);
-    f.apparmor = new Profile(type, ref == null ? "" : ref);
+    f.apparmor = type == null ? null : new Profile(type, ref == null ? "" : ref);
+    f.privileged = privileged;
     f.appArmorEnabled = enabled;
+    f.appArmorLoaded = Set.of("my-profile");
     JsonNode process = f.spec().path("process");
     if (expected == null) {
       assertThat(process.has("apparmorProfile")).isFalse();
@@ -518,10 +529,29 @@ class SpecBuilderTest {
   }
 
   @Test
+  void aLocalhostApparmorProfileThatIsNotLoadedIsInvalid() {
+    SpecFixture f = new SpecFixture(dir);
+    f.appArmorEnabled = true;
+    f.apparmor = new Profile(ProfileType.LOCALHOST, "localhost/not-loaded");
+    f.assertInvalid("config.linux.security_context.apparmor: apparmor profile \"not-loaded\" is not loaded");
+  }
+
+  @Test
   void aLocalhostApparmorProfileWithoutApparmorIsInvalid() {
     SpecFixture f = new SpecFixture(dir);
     f.apparmor = new Profile(ProfileType.LOCALHOST, "my-profile");
-    f.assertInvalid("config.linux.security_context.apparmor: apparmor is not enabled on this host");
+    f.assertInvalid("config.linux.security_context.apparmor: apparmor is not enabled on this host, cannot apply"
+        + " profile \"my-profile\"");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"true", "false"})
+  void aLocalhostApparmorNameThatIsNoProfileNameIsInvalidWithOrWithoutApparmor(boolean enabled) {
+    SpecFixture f = new SpecFixture(dir);
+    f.appArmorEnabled = enabled;
+    f.apparmor = new Profile(ProfileType.LOCALHOST, "localhost/../../etc/passwd");
+    f.assertInvalid("config.linux.security_context.apparmor.localhost_ref: \"../../etc/passwd\" is not an apparmor"
+        + " profile name");
   }
 
   private static List<String> namespaces(JsonNode spec) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.podshim.config.CgroupDriver;
 import dev.podshim.errors.CriException;
 import dev.podshim.image.ImageConfig;
+import dev.podshim.oci.AppArmor;
 import dev.podshim.oci.Capabilities;
 import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerConfig.Device;
@@ -17,6 +18,7 @@ import dev.podshim.store.ContainerConfig.Profile;
 import dev.podshim.store.ContainerConfig.Resources;
 import dev.podshim.store.SandboxConfig.Mode;
 import dev.podshim.store.SandboxConfig.NamespaceModes;
+import dev.podshim.testing.FakeAppArmorHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -83,6 +85,8 @@ final class SpecFixture {
   Set<String> hostCaps = CI_ROOT_CAPS;
   int daemonOomScoreAdj;
   boolean appArmorEnabled;
+  /** Profiles the fake kernel holds besides the default one podshim loads. */
+  Set<String> appArmorLoaded = Set.of();
   /** A node whose runtime can apply hugepage limits, with 2 MB and 1 GB pages. */
   Hugetlb hugetlb = new Hugetlb(true, Set.of("2MB", "1GB"));
   /** Eight CPUs and one memory node, on cgroup v1 (or hybrid), as this project's CI nodes. */
@@ -131,7 +135,15 @@ final class SpecFixture {
         pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
         podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
     return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver,
-        new HostFacts(hostCaps, daemonOomScoreAdj, appArmorEnabled, node()), "runc");
+        new HostFacts(hostCaps, daemonOomScoreAdj, appArmor(), node()), "runc");
+  }
+
+  AppArmor appArmor() {
+    try {
+      return AppArmor.start(new FakeAppArmorHost(appArmorEnabled, appArmorLoaded), dir.resolve("apparmor"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   NodeResources node() {

@@ -72,7 +72,7 @@ public final class CriHarness implements AutoCloseable {
     this.imageService = dev.podshim.image.ImageService.open(root, config.registry());
     RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(), false);
     this.containers = ContainerService.create(config, new ContainerStore(root), sandboxes, imageService, runtimes,
-        watcher);
+        watcher, dev.podshim.oci.AppArmor.start(dev.podshim.oci.KernelAppArmor.host(), root.resolve("apparmor")));
     containers.recover();
     new dev.podshim.metrics.ContainerMetrics(containers).bindTo(registry);
     this.pods = new PodLifecycle(sandboxes, containers);

@@ -92,7 +92,7 @@ class PackageOnModernNodeTest {
   }
 
   /** The package this build made; CI must have it, a developer who built without -Pdeb is told how. */
-  private static Path builtPackage() {
+  static Path builtPackage() {
     if (System.getenv("CI") == null) {
       assumeThat(Podshimd.usePackage()).as("no fresh " + Podshimd.DEB + ": build it with ./mvnw -B install -Pdeb"
           + " (scripts/test.sh does)").isTrue();
