@@ -100,7 +100,7 @@ public final class Daemon implements AutoCloseable {
 
     ImageService images = ImageService.open(root, config.registry());
     RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(),
-        config.cgroupDriver() == CgroupDriver.SYSTEMD);
+        config.cgroupDriver() == CgroupDriver.SYSTEMD, config.defaultRuntime());
     ContainerService containers = ContainerService.create(config, containerStore, sandboxes, images,
         runtimes, exitWatcher);
     images.metrics().bindTo(registry);
