@@ -303,16 +303,18 @@ public final class ContainerService {
         throw new CriException(CriException.Kind.FAILED_PRECONDITION,
             "update resources of container " + c.id() + ": it is " + state);
       }
+      ContainerConfig.Resources merged = ResourceUpdate.merge(c.status().resources() != null
+          ? c.status().resources() : c.metadata().config().resources(), resources);
       Path file = c.dir().resolve("resources-update.json");
       try {
-        Files.write(file, SpecResources.build("linux", resources, node).toString().getBytes(StandardCharsets.UTF_8));
+        Files.write(file, SpecResources.build("linux", merged, node).toString().getBytes(StandardCharsets.UTF_8));
         runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
       } catch (OciException e) {
         throw RuntimeFailures.of("update resources of container " + c.id(), e);
       } catch (IOException e) {
         throw CriException.internal("update resources of container " + c.id() + ": " + e.getMessage(), e);
       }
-      c.updateStatus(s -> s.withResources(resources));
+      c.updateStatus(s -> s.withResources(merged));
     } finally {
       c.lifecycle().unlock();
     }
