@@ -148,7 +148,7 @@ public final class ContainerService {
             + c.metadata().sandboxId() + " is not ready");
       }
       try {
-        runtimes.get(c.metadata().runtimeHandler()).start(c.id());
+        runtimes.ofContainer(c.metadata().runtimeHandler()).start(c.id());
       } catch (OciException e) {
         throw RuntimeFailures.orPodGone(sandboxes, sandbox, "start container " + c.id(),
             RuntimeFailures.of("start container " + c.id(), e));
@@ -181,7 +181,7 @@ public final class ContainerService {
     if (c.status().state() == ContainerStatus.State.EXITED || !monitor.watched(c)) {
       return;
     }
-    OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
+    OciRuntime runtime = runtimes.ofContainer(c.metadata().runtimeHandler());
     if (!timeout.isZero() && c.status().state() == ContainerStatus.State.RUNNING) {
       signal(runtime, c, c.metadata().stopSignal());
       if (monitor.awaitExit(c, timeout)) {
@@ -216,7 +216,7 @@ public final class ContainerService {
         return; // removed by a concurrent call while we waited
       }
       stopLocked(c, Duration.ZERO);
-      creation.teardown(c, runtimes.get(c.metadata().runtimeHandler()));
+      creation.teardown(c, runtimes.ofContainer(c.metadata().runtimeHandler()));
       names.release(c.metadata().name(), c.id());
       LOG.atInfo().addKeyValue("container_id", c.id()).log("container removed");
     } finally {
@@ -308,7 +308,7 @@ public final class ContainerService {
       Path file = c.dir().resolve("resources-update.json");
       try {
         Files.write(file, SpecResources.build("linux", merged, node).toString().getBytes(StandardCharsets.UTF_8));
-        runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
+        runtimes.ofContainer(c.metadata().runtimeHandler()).update(c.id(), file);
       } catch (OciException e) {
         throw RuntimeFailures.of("update resources of container " + c.id(), e);
       } catch (IOException e) {
@@ -382,7 +382,7 @@ public final class ContainerService {
           "exec in container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
     }
     try {
-      return execSync.run(c, runtimes.get(c.metadata().runtimeHandler()), cmd, timeout);
+      return execSync.run(c, runtimes.ofContainer(c.metadata().runtimeHandler()), cmd, timeout);
     } catch (OciException e) {
       throw ExecSync.failed(c, e);
     }
@@ -409,7 +409,7 @@ public final class ContainerService {
     requireNonNull(output, "output");
     Container c = running(containerId, "exec in");
     ExecSync.validate(cmd);
-    return streams.exec(c, runtimes.get(c.metadata().runtimeHandler()), cmd, options, output);
+    return streams.exec(c, runtimes.ofContainer(c.metadata().runtimeHandler()), cmd, options, output);
   }
 
   /**

@@ -54,6 +54,14 @@ public final class RuntimeHandlers {
     return runtime;
   }
 
+  /**
+   * The runtime that made a container, by the handler it recorded. A container records the handler
+   * resolved; one recorded as "" was made before the default could be anything but runc.
+   */
+  public OciRuntime ofContainer(String recordedHandler) {
+    return get(recordedHandler.isEmpty() ? "runc" : recordedHandler);
+  }
+
   public boolean knows(String handler) {
     return handler.isEmpty() || byName.containsKey(handler);
   }
