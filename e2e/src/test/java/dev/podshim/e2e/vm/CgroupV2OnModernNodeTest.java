@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.e2e.Podshimd;
 import dev.podshim.image.ImageTestRegistry;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(RequiresQemu.class)
 class CgroupV2OnModernNodeTest {
   private static final Path CRICTL = Podshimd.PROJECT.resolve("../shared/tools/crictl").normalize();
-  private static final String CRICTL_CMD = "crictl --runtime-endpoint unix:///run/podshim/podshim.sock --timeout 120s";
   private static final Duration SLOW = Duration.ofMinutes(5);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String IMAGE = "registry.k8s.io/e2e-test-images/busybox:1.29-2";
@@ -89,6 +87,9 @@ class CgroupV2OnModernNodeTest {
             "ControlGroup=" + podSlice + "/podshim-" + pod + ".scope");
         assertThat(String.join("\n", systemd.get("cgls"))).contains("podshim-" + pod + ".scope",
             "podshim-" + lim + ".scope");
+        assertThat(one(systemd, "restart.pod")).isEqualTo("SANDBOX_READY");
+        assertThat(one(systemd, "restart.limited")).isEqualTo("CONTAINER_RUNNING");
+        assertThat(one(systemd, "restart.scopes")).isEqualTo("active active ");
         assertThat(one(systemd, "after.pause.scope")).as("the pause scope goes with pause").doesNotContain("=active");
         assertLimitsStatsUpdateAndOom("systemd", systemd);
         assertHandlers(systemd);
@@ -149,9 +150,11 @@ class CgroupV2OnModernNodeTest {
   }
 
   private static void assertHandlers(Map<String, List<String>> seen) {
-    String lim = one(seen, "limited");
     assertThat(one(seen, "limited.handler")).as("the default handler on a v2 node with crun").isEqualTo("crun");
     assertThat(one(seen, "runc.handler")).isEqualTo("runc");
+    // each runtime keeps its containers in a state directory of its own under podshim's root
+    assertThat(one(seen, "crun.list")).contains(one(seen, "limited"));
+    assertThat(one(seen, "runc.list")).doesNotContain(one(seen, "limited")).isNotBlank();
   }
 
   /** The Create+Start figures, the script's wall clock (crictl included) and the daemon's own. */

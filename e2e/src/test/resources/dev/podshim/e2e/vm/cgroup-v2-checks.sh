@@ -118,6 +118,13 @@ for i in $(seq "$rounds"); do
 done
 journalctl -u podshim --no-pager -o cat | grep -E 'rpc="?(CreateContainer|StartContainer)"? ' | block rpclog
 
+if [ "$driver" = systemd ]; then
+  # a restart leaves the pod's scopes to systemd: pause and the container keep running, recovered
+  systemctl restart podshim || fail "restart"
+  say restart.pod "$($C inspectp -o go-template --template '{{.status.state}}' "$pod")"
+  say restart.limited "$($C inspect -o go-template --template '{{.status.state}}' "$lim")"
+  say restart.scopes "$(systemctl is-active "podshim-$pod.scope" "podshim-$lim.scope" | tr '\n' ' ')"
+fi
 for p in "$pod" "$runcpod"; do
   $C stopp "$p" >/dev/null && $C rmp "$p" >/dev/null || fail "remove pod $p"
 done
