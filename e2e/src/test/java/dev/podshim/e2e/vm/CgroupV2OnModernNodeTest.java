@@ -73,6 +73,9 @@ class CgroupV2OnModernNodeTest {
         VmTimings.report("cgroup v2 checks, cgroupfs driver", start);
         // both drivers ran before anything is judged: one VM run shows every difference
         assertThat(one(systemd, "runtime-config")).contains("cgroupdriver:SYSTEMD");
+        // Status (verbose) shows the config in force: the driver and the default handler the node gave
+        assertThat(one(systemd, "status")).containsIgnoringCase("\"cgroupDriver\":\"systemd\"")
+            .contains("\"defaultRuntime\":\"crun\"");
         String pod = one(systemd, "pod");
         String lim = one(systemd, "limited");
         String podSlice = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
@@ -95,6 +98,7 @@ class CgroupV2OnModernNodeTest {
         assertHandlers(systemd);
 
         assertThat(one(cgroupfs, "runtime-config")).contains("cgroupdriver:CGROUPFS");
+        assertThat(one(cgroupfs, "status")).containsIgnoringCase("\"cgroupDriver\":\"cgroupfs\"");
         assertThat(one(cgroupfs, "pause.cgroup"))
             .isEqualTo("0::/kubepods/burstable/pod" + UID + "/" + one(cgroupfs, "pod"));
         assertThat(one(cgroupfs, "limited.dir"))

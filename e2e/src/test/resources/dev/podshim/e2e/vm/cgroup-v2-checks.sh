@@ -42,6 +42,7 @@ files() { # prefix dir
 
 $C pull "$image" >/dev/null || fail "pull $image"
 say runtime-config "$($C runtime-config 2>&1 | tr -d '\n ')"
+say status "$($C info | tr -d '\n ' | grep -o '"cgroupDriver":"[A-Za-z]*"\|"defaultRuntime":"[a-z]*"' | tr '\n' ' ')"
 pod_config "cg-$driver" "$uid"
 pod=$($C runp "pod-cg-$driver.json") || fail runp
 say pod "$pod"
