@@ -84,6 +84,11 @@ public final class Daemon implements AutoCloseable {
    *     daemon runs on this state root
    */
   public void start() throws IOException {
+    if (config.cgroupDriver() == CgroupDriver.SYSTEMD && !Files.isDirectory(Path.of("/run/systemd/system"))) {
+      // refused before the first pod: runc, crun and pause's scope all need systemd's D-Bus API
+      throw new IOException("cgroup_driver = \"systemd\" needs systemd as PID 1, and this node has no"
+          + " /run/systemd/system: set cgroup_driver = \"cgroupfs\"");
+    }
     Path root = config.root();
     Files.createDirectories(root);
     rootLock = StateRootLock.acquire(root);
@@ -102,7 +107,7 @@ public final class Daemon implements AutoCloseable {
 
     ImageService images = ImageService.open(root, config.registry());
     RuntimeHandlers runtimes = RuntimeHandlers.of(root, config.runtimeHandlers(),
-        config.cgroupDriver() == CgroupDriver.SYSTEMD);
+        config.cgroupDriver() == CgroupDriver.SYSTEMD, config.defaultRuntime());
     ContainerService containers = ContainerService.create(config, containerStore, sandboxes, images,
         runtimes, exitWatcher, AppArmor.start(KernelAppArmor.host(), root.resolve("apparmor")));
     images.metrics().bindTo(registry);

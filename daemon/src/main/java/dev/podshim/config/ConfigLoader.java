@@ -21,13 +21,20 @@ public final class ConfigLoader {
   public static final String DEFAULT_FILE = "/etc/podshim/podshim.toml";
 
   private final Path defaultFile;
+  private final NodeDefaults node;
 
   public ConfigLoader() {
-    this(Path.of(DEFAULT_FILE));
+    this(Path.of(DEFAULT_FILE), NodeDefaults.read());
   }
 
   ConfigLoader(Path defaultFile) {
+    this(defaultFile, NodeDefaults.read());
+  }
+
+  /** @param node what the defaults of the cgroup driver and the runtime handlers follow */
+  ConfigLoader(Path defaultFile, NodeDefaults node) {
     this.defaultFile = defaultFile;
+    this.node = node;
   }
 
   /** Parses {@code --flag value} / {@code --flag=value} arguments; {@code --config FILE} names the file. */
@@ -66,7 +73,7 @@ public final class ConfigLoader {
       readFile(file, values, registry, runtimes);
     }
     flags.forEach((setting, raw) -> values.put(setting, setting.parse(raw)));
-    return build(values, registry[0], runtimes);
+    return build(values, registry[0], node.runtimes(runtimes), node);
   }
 
   private static void readFile(Path file, Map<Setting, Object> values, RegistryConfig[] registry,
@@ -113,7 +120,8 @@ public final class ConfigLoader {
   }
 
   @SuppressWarnings("unchecked")
-  private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry, Map<String, Path> runtimes) {
+  private static DaemonConfig build(Map<Setting, Object> values, RegistryConfig registry, Map<String, Path> runtimes,
+      NodeDefaults node) {
     DaemonConfig d = DaemonConfig.defaults();
     CniConfig c = d.cni();
     StreamingConfig s = d.streaming();
@@ -122,7 +130,7 @@ public final class ConfigLoader {
         (Path) values.getOrDefault(Setting.ROOT, d.root()),
         (String) values.getOrDefault(Setting.METRICS_ADDRESS, d.metricsAddress()),
         (String) values.getOrDefault(Setting.LOG_LEVEL, d.logLevel()),
-        (CgroupDriver) values.getOrDefault(Setting.CGROUP_DRIVER, d.cgroupDriver()),
+        (CgroupDriver) values.getOrDefault(Setting.CGROUP_DRIVER, node.cgroupDriver()),
         (Path) values.getOrDefault(Setting.OCI_RUNTIME, d.ociRuntime()),
         (Integer) values.getOrDefault(Setting.STOP_TIMEOUT_SECONDS, d.stopTimeoutSeconds()),
         new CniConfig(
@@ -139,7 +147,8 @@ public final class ConfigLoader {
             (Path) values.getOrDefault(Setting.STREAM_TLS_CERT, s.tlsCert()),
             (Path) values.getOrDefault(Setting.STREAM_TLS_KEY, s.tlsKey()),
             (Integer) values.getOrDefault(Setting.STREAM_MAX_SESSIONS, s.maxSessions()),
-            s.tokenTtl()));
+            s.tokenTtl()),
+        (String) values.getOrDefault(Setting.DEFAULT_RUNTIME, node.defaultRuntime(runtimes)));
   }
 
   /** One line per setting, for {@code --help}. */

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param runtimes OCI runtime handlers by name ({@code [runtimes.NAME] path = ...}), besides
  *     {@code runc} at {@code ociRuntime}; an entry named runc replaces that one
  * @param streaming the streaming server of Exec, Attach and PortForward
+ * @param defaultRuntime the handler kubelet's empty {@code runtime_handler} means, one of {@link
+ *     #runtimeHandlers()}
  */
 public record DaemonConfig(
     Path socket,
@@ -34,7 +36,8 @@ public record DaemonConfig(
     CniConfig cni,
     RegistryConfig registry,
     Map<String, Path> runtimes,
-    StreamingConfig streaming) {
+    StreamingConfig streaming,
+    String defaultRuntime) {
 
   public DaemonConfig {
     requireNonNull(socket, "socket");
@@ -47,6 +50,19 @@ public record DaemonConfig(
     requireNonNull(registry, "registry");
     runtimes = Map.copyOf(new TreeMap<>(runtimes));
     requireNonNull(streaming, "streaming");
+    requireNonNull(defaultRuntime, "defaultRuntime");
+    if (!runtimes.containsKey(defaultRuntime) && !defaultRuntime.equals("runc")) {
+      throw new ConfigException("default_runtime: \"" + defaultRuntime + "\" is not a configured runtime handler (known: "
+          + String.join(", ", new TreeMap<>(runtimeHandlers(runtimes, ociRuntime)).keySet()) + ")");
+    }
+  }
+
+  /** runc and the default streaming server. */
+  public DaemonConfig(Path socket, Path root, String metricsAddress, String logLevel, CgroupDriver cgroupDriver,
+      Path ociRuntime, int stopTimeoutSeconds, CniConfig cni, RegistryConfig registry, Map<String, Path> runtimes,
+      StreamingConfig streaming) {
+    this(socket, root, metricsAddress, logLevel, cgroupDriver, ociRuntime, stopTimeoutSeconds, cni, registry,
+        runtimes, streaming, "runc");
   }
 
   /** The default streaming server. */
@@ -65,6 +81,10 @@ public record DaemonConfig(
 
   /** Every runtime handler by name, runc included. */
   public Map<String, Path> runtimeHandlers() {
+    return runtimeHandlers(runtimes, ociRuntime);
+  }
+
+  private static Map<String, Path> runtimeHandlers(Map<String, Path> runtimes, Path ociRuntime) {
     Map<String, Path> all = new TreeMap<>(runtimes);
     all.putIfAbsent("runc", ociRuntime);
     return all;

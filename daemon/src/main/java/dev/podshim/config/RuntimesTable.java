@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 final class RuntimesTable {
   /** As kubelet's RuntimeClass handler names: a DNS label. */
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   private RuntimesTable() {}
 

@@ -15,6 +15,7 @@ enum Setting {
   LOG_LEVEL("log_level", "trace, debug, info, warn or error"),
   CGROUP_DRIVER("cgroup_driver", "cgroupfs or systemd"),
   OCI_RUNTIME("oci_runtime", "absolute path of the OCI runtime (runc or crun)"),
+  DEFAULT_RUNTIME("default_runtime", "runtime handler a pod with no RuntimeClass gets: runc, or a [runtimes] name"),
   STOP_TIMEOUT_SECONDS("stop_timeout_seconds", "seconds StopPodSandbox waits after SIGTERM before SIGKILL (0-3600)"),
   CNI_CONF_DIR("cni_conf_dir", "directory of the cluster's CNI network configs; its lexically first config wins"),
   CNI_BIN_DIRS("cni_bin_dirs", "colon-separated CNI plugin search path"),
@@ -65,6 +66,7 @@ enum Setting {
       case METRICS_ADDRESS -> hostPort(value);
       case LOG_LEVEL -> logLevel(value);
       case CGROUP_DRIVER -> CgroupDriver.parse(key, value);
+      case DEFAULT_RUNTIME -> handlerName(value);
       case STOP_TIMEOUT_SECONDS -> seconds(value);
     };
   }
@@ -109,6 +111,13 @@ enum Setting {
       throw new ConfigException(key + ": needs at least one directory");
     }
     return java.util.List.copyOf(paths);
+  }
+
+  private String handlerName(String v) {
+    if (!RuntimesTable.NAME.matcher(v).matches()) {
+      throw new ConfigException(key + ": a runtime handler name is a DNS label (lower case, digits, '-'), got \"" + v + "\"");
+    }
+    return v;
   }
 
   private Boolean bool(String v) {

@@ -88,7 +88,7 @@ final class ContainerCreation {
     ContainerMetadata meta = new ContainerMetadata(id, name, sandbox.id(), config, image.id(),
         image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), imageName(config, image),
         Clock.nowNanos(), logPath,
-        sandbox.metadata().config().runtimeHandler(), stopSignal, terminationMessagePath(config));
+        runtime.handler(), stopSignal, terminationMessagePath(config));
     try (Cleanup cleanup = new Cleanup("create container " + id)) {
       Container container = store.create(meta);
       cleanup.push("remove container directory", () -> store.delete(container));
@@ -153,9 +153,9 @@ final class ContainerCreation {
   @Nullable Path memoryCgroup(Container c) {
     try {
       JsonNode spec = JSON.readTree(c.bundle().resolve("config.json").toFile());
-      String path = spec.path("linux").path("cgroupsPath").asText("");
-      if (path.isEmpty() || path.contains(":")) {
-        return null; // systemd slices: conmon's own OOM marker still tells
+      String path = dev.podshim.oci.CgroupsPath.relative(spec.path("linux").path("cgroupsPath").asText(""));
+      if (path.isEmpty()) {
+        return null;
       }
       Path v1 = Path.of("/sys/fs/cgroup/memory").resolve(path.substring(1));
       return Files.isDirectory(Path.of("/sys/fs/cgroup/memory")) ? v1 : Path.of("/sys/fs/cgroup").resolve(path.substring(1));

@@ -112,7 +112,7 @@ public final class ContainerRecovery {
   /** One container; a failure is logged and leaves it as it was on disk, listed for kubelet to remove. */
   private Outcome recoverOne(Container c) {
     try {
-      OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
+      OciRuntime runtime = runtimes.ofContainer(c.metadata().runtimeHandler());
       if (!c.status().created()) {
         killRecordedConmon(c);
         creation.teardown(c, runtime);

@@ -156,7 +156,7 @@ public final class ContainerService {
             + c.metadata().sandboxId() + " is not ready");
       }
       try {
-        runtimes.get(c.metadata().runtimeHandler()).start(c.id());
+        runtimes.ofContainer(c.metadata().runtimeHandler()).start(c.id());
       } catch (OciException e) {
         throw RuntimeFailures.orPodGone(sandboxes, sandbox, "start container " + c.id(),
             RuntimeFailures.of("start container " + c.id(), e));
@@ -189,7 +189,7 @@ public final class ContainerService {
     if (c.status().state() == ContainerStatus.State.EXITED || !monitor.watched(c)) {
       return;
     }
-    OciRuntime runtime = runtimes.get(c.metadata().runtimeHandler());
+    OciRuntime runtime = runtimes.ofContainer(c.metadata().runtimeHandler());
     if (!timeout.isZero() && c.status().state() == ContainerStatus.State.RUNNING) {
       signal(runtime, c, c.metadata().stopSignal());
       if (monitor.awaitExit(c, timeout)) {
@@ -224,7 +224,7 @@ public final class ContainerService {
         return; // removed by a concurrent call while we waited
       }
       stopLocked(c, Duration.ZERO);
-      creation.teardown(c, runtimes.get(c.metadata().runtimeHandler()));
+      creation.teardown(c, runtimes.ofContainer(c.metadata().runtimeHandler()));
       names.release(c.metadata().name(), c.id());
       LOG.atInfo().addKeyValue("container_id", c.id()).log("container removed");
     } finally {
@@ -311,16 +311,18 @@ public final class ContainerService {
         throw new CriException(CriException.Kind.FAILED_PRECONDITION,
             "update resources of container " + c.id() + ": it is " + state);
       }
+      ContainerConfig.Resources merged = ResourceUpdate.merge(c.status().resources() != null
+          ? c.status().resources() : c.metadata().config().resources(), resources);
       Path file = c.dir().resolve("resources-update.json");
       try {
-        Files.write(file, SpecResources.build("linux", resources, node).toString().getBytes(StandardCharsets.UTF_8));
-        runtimes.get(c.metadata().runtimeHandler()).update(c.id(), file);
+        Files.write(file, SpecResources.build("linux", merged, node).toString().getBytes(StandardCharsets.UTF_8));
+        runtimes.ofContainer(c.metadata().runtimeHandler()).update(c.id(), file);
       } catch (OciException e) {
         throw RuntimeFailures.of("update resources of container " + c.id(), e);
       } catch (IOException e) {
         throw CriException.internal("update resources of container " + c.id() + ": " + e.getMessage(), e);
       }
-      c.updateStatus(s -> s.withResources(resources));
+      c.updateStatus(s -> s.withResources(merged));
     } finally {
       c.lifecycle().unlock();
     }
@@ -388,7 +390,7 @@ public final class ContainerService {
           "exec in container " + c.id() + ": it is " + c.status().state() + ", not RUNNING");
     }
     try {
-      return execSync.run(c, runtimes.get(c.metadata().runtimeHandler()), cmd, timeout);
+      return execSync.run(c, runtimes.ofContainer(c.metadata().runtimeHandler()), cmd, timeout);
     } catch (OciException e) {
       throw ExecSync.failed(c, e);
     }
@@ -415,7 +417,7 @@ public final class ContainerService {
     requireNonNull(output, "output");
     Container c = running(containerId, "exec in");
     ExecSync.validate(cmd);
-    return streams.exec(c, runtimes.get(c.metadata().runtimeHandler()), cmd, options, output);
+    return streams.exec(c, runtimes.ofContainer(c.metadata().runtimeHandler()), cmd, options, output);
   }
 
   /**

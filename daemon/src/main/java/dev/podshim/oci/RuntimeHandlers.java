@@ -8,38 +8,58 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The OCI runtimes a sandbox's {@code runtime_handler} can name. "" (kubelet's default) is runc.
- * Each keeps its state under {@code <state root>/runtimes/<handler>}.
+ * The OCI runtimes a sandbox's {@code runtime_handler} can name. "" (kubelet's default) is the
+ * configured default: crun on a cgroup v2 node that has it, else runc. Each keeps its state under
+ * {@code <state root>/runtimes/<handler>}.
  */
 public final class RuntimeHandlers {
-  public static final String DEFAULT = "runc";
-
   private final Map<String, OciRuntime> byName;
+  private final String defaultHandler;
 
-  public RuntimeHandlers(Map<String, OciRuntime> byName) {
+  public RuntimeHandlers(Map<String, OciRuntime> byName, String defaultHandler) {
     this.byName = Map.copyOf(new TreeMap<>(byName));
-    if (!this.byName.containsKey(DEFAULT)) {
-      throw new IllegalArgumentException("no " + DEFAULT + " runtime handler");
+    this.defaultHandler = requireNonNull(defaultHandler, "defaultHandler");
+    if (!this.byName.containsKey(defaultHandler)) {
+      throw new IllegalArgumentException("no " + defaultHandler + " runtime handler");
     }
   }
 
-  /** The configured handlers (runc always among them), each with its own state directory. */
+  /** The configured handlers, runc the default. */
   public static RuntimeHandlers of(Path stateRoot, Map<String, Path> binaries, boolean systemdCgroup) {
+    return of(stateRoot, binaries, systemdCgroup, "runc");
+  }
+
+  /** The configured handlers (runc always among them), each with its own state directory. */
+  public static RuntimeHandlers of(Path stateRoot, Map<String, Path> binaries, boolean systemdCgroup,
+      String defaultHandler) {
     requireNonNull(stateRoot, "stateRoot");
     Map<String, OciRuntime> handlers = new TreeMap<>();
     binaries.forEach((name, binary) -> handlers.put(name,
         new OciRuntime(name, binary, stateRoot.resolve("runtimes").resolve(name), systemdCgroup)));
-    return new RuntimeHandlers(handlers);
+    return new RuntimeHandlers(handlers, defaultHandler);
+  }
+
+  /** The handler "" means. */
+  public String defaultHandler() {
+    return defaultHandler;
   }
 
   /** The runtime for a handler name; INVALID_ARGUMENT naming it when unknown. */
   public OciRuntime get(String handler) {
-    OciRuntime runtime = byName.get(handler.isEmpty() ? DEFAULT : handler);
+    OciRuntime runtime = byName.get(handler.isEmpty() ? defaultHandler : handler);
     if (runtime == null) {
       throw CriException.invalidArgument("runtime handler \"" + handler + "\" is not configured (known: "
           + String.join(", ", byName.keySet()) + ")");
     }
     return runtime;
+  }
+
+  /**
+   * The runtime that made a container, by the handler it recorded. A container records the handler
+   * resolved; one recorded as "" was made before the default could be anything but runc.
+   */
+  public OciRuntime ofContainer(String recordedHandler) {
+    return get(recordedHandler.isEmpty() ? "runc" : recordedHandler);
   }
 
   public boolean knows(String handler) {

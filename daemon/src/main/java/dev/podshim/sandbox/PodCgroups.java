@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Puts pause into the pod's cgroup ({@code cgroup_parent}) on every mounted hierarchy: each v1
- * controller, and the v2 tree (unified or hybrid). pause gets a leaf of its own under the parent,
- * because cgroup v2 allows processes only in leaves.
+ * Puts pause into the pod's cgroup ({@code cgroup_parent}). cgroupfs: podshim makes pause's leaf
+ * under the parent on every mounted hierarchy (each v1 controller, and the v2 tree, unified or
+ * hybrid), because cgroup v2 allows processes only in leaves. systemd: every cgroup belongs to
+ * systemd, so pause's leaf is a transient scope {@code podshim-<id>.scope} in the pod's slice that
+ * systemd makes and removes, and podshim makes no directory.
  */
 final class PodCgroups {
   private static final Pattern CGROUPFS_PARENT = Pattern.compile("(/[A-Za-z0-9_.:@=+-]+)+");
@@ -23,13 +25,19 @@ final class PodCgroups {
   private static final int MAX_PARENT_BYTES = 1024;
   private final CgroupDriver driver;
   private final List<Hierarchy> hierarchies;
+  private final SystemdScopes scopes;
 
   /** One mounted cgroup hierarchy; {@code cpuset} needs cpus/mems copied into new v1 dirs. */
   record Hierarchy(Path mountPoint, boolean cpusetV1) {}
 
   PodCgroups(CgroupDriver driver, List<Hierarchy> hierarchies) {
+    this(driver, hierarchies, new SystemdScopes());
+  }
+
+  PodCgroups(CgroupDriver driver, List<Hierarchy> hierarchies, SystemdScopes scopes) {
     this.driver = driver;
     this.hierarchies = List.copyOf(hierarchies);
+    this.scopes = scopes;
   }
 
   /** The hierarchies this machine mounts, read from /proc/self/mountinfo. */
@@ -98,7 +106,7 @@ final class PodCgroups {
    */
   List<String> create(String relPath) {
     List<String> created = new ArrayList<>();
-    if (relPath.isEmpty()) {
+    if (relPath.isEmpty() || driver == CgroupDriver.SYSTEMD) {
       return created;
     }
     try {
@@ -134,7 +142,7 @@ final class PodCgroups {
   List<String> missingParents(String relPath) {
     List<String> missing = new ArrayList<>();
     Path parent = relPath.isEmpty() ? null : Path.of(relPath.substring(1)).getParent();
-    if (parent == null) {
+    if (parent == null || driver == CgroupDriver.SYSTEMD) {
       return missing;
     }
     for (Hierarchy h : hierarchies) {
@@ -149,9 +157,14 @@ final class PodCgroups {
     return missing;
   }
 
-  /** Moves {@code pid} into {@code relPath} in every hierarchy. */
+  /** Moves {@code pid} into {@code relPath} in every hierarchy, or into its scope through systemd. */
   void attach(String relPath, long pid) {
     if (relPath.isEmpty()) {
+      return;
+    }
+    if (driver == CgroupDriver.SYSTEMD) {
+      Path scope = Path.of(relPath);
+      scopes.start(scope.getFileName().toString(), scope.getParent().getFileName().toString(), pid);
       return;
     }
     for (Hierarchy h : hierarchies) {
@@ -177,7 +190,8 @@ final class PodCgroups {
 
   /** Removes pause's own cgroup in every hierarchy, for a sandbox whose created dirs were never recorded. */
   void removeLeaf(String relPath) {
-    if (relPath.isEmpty()) {
+    // a scope goes with its last process
+    if (relPath.isEmpty() || driver == CgroupDriver.SYSTEMD) {
       return;
     }
     remove(hierarchies.stream().map(h -> h.mountPoint().resolve(relPath.substring(1)).toString()).toList());

@@ -83,7 +83,7 @@ public final class SandboxService {
         Duration.ofSeconds(config.stopTimeoutSeconds()));
   }
 
-  /** The runtime handlers a sandbox may name: the configured ones, and "" for the default (runc). */
+  /** The runtime handlers a sandbox may name: the configured ones, and "" for the default one. */
   private static Set<String> runtimeHandlers(DaemonConfig config) {
     Set<String> names = new java.util.TreeSet<>(config.runtimeHandlers().keySet());
     names.add("");

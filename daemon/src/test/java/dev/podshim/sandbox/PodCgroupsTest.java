@@ -66,4 +66,17 @@ class PodCgroupsTest {
       assertThat(Path.of(dir)).doesNotExist();
     }
   }
+
+  @Test
+  void underSystemdPodshimMakesNoDirectoryOfItsOwn() {
+    String path = systemd.pathFor("kubepods-burstable-pod12.slice", "abc");
+    assertThat(path).isEqualTo("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice/podshim-abc.scope");
+    // systemd makes the scope (and a missing slice) when pause is attached over D-Bus, and removes it
+    assertThat(systemd.missingParents(path)).isEmpty();
+    assertThat(systemd.create(path)).isEmpty();
+    for (PodCgroups.Hierarchy h : mounted()) {
+      assertThat(h.mountPoint().resolve("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice"))
+          .doesNotExist();
+    }
+  }
 }

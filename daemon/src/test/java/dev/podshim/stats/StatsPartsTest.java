@@ -48,6 +48,6 @@ class StatsPartsTest {
       "system.slice:podshim:abc, /system.slice/podshim-abc.scope",
       ":podshim:abc, /system.slice/podshim-abc.scope"})
   void containerCgroupFromTheSpecsCgroupsPath(String cgroupsPath, String relative) {
-    assertThat(ContainerCgroups.relative(cgroupsPath)).isEqualTo(relative);
+    assertThat(dev.podshim.oci.CgroupsPath.relative(cgroupsPath)).isEqualTo(relative);
   }
 }
