@@ -26,8 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,6 +46,8 @@ public final class ContainerService {
   /** After SIGKILL only a process stuck in the kernel takes long to go. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Duration LOG_REOPEN_WAIT = Duration.ofSeconds(5);
+  /** runc start returns at once; this only bounds an exit's wait should it hang. */
+  private static final Duration START_RECORD_WAIT = Duration.ofSeconds(30);
 
   private final ContainerStore store;
   private final SandboxService sandboxes;
@@ -50,6 +55,8 @@ public final class ContainerService {
   private final ContainerNames names = new ContainerNames();
   private final ContainerCreation creation;
   private final ConmonMonitor monitor;
+  /** Containers whose StartContainer has not recorded the start yet: their exits wait for it. */
+  private final ConcurrentHashMap<String, CountDownLatch> starting = new ConcurrentHashMap<>();
   private final ExecSync execSync;
   private final ContainerStreams streams;
   private final ImageService images;
@@ -155,13 +162,18 @@ public final class ContainerService {
         throw new CriException(CriException.Kind.FAILED_PRECONDITION, "start container " + c.id() + ": sandbox "
             + c.metadata().sandboxId() + " is not ready");
       }
+      CountDownLatch recorded = new CountDownLatch(1);
+      starting.put(c.id(), recorded);
       try {
         runtimes.ofContainer(c.metadata().runtimeHandler()).start(c.id());
+        c.updateStatus(s -> s.withStarted(Clock.nowNanos()));
       } catch (OciException e) {
         throw RuntimeFailures.orPodGone(sandboxes, sandbox, "start container " + c.id(),
             RuntimeFailures.of("start container " + c.id(), e));
+      } finally {
+        starting.remove(c.id(), recorded);
+        recorded.countDown();
       }
-      c.updateStatus(s -> s.withStarted(Clock.nowNanos()));
       LOG.atInfo().addKeyValue("container_id", c.id()).log("container started");
     } finally {
       c.lifecycle().unlock();
@@ -448,8 +460,20 @@ public final class ContainerService {
     return c;
   }
 
-  /** Records an exit from conmon's files; runs once conmon is gone. */
+  /**
+   * Records an exit from conmon's files; runs once conmon is gone. A container that exits at once
+   * can be gone before StartContainer has recorded its start: the exit waits for that, so its
+   * status (and the events kubelet's evented PLEG reads) goes CREATED, RUNNING, EXITED in order.
+   */
   private void recordExit(Container c) {
+    CountDownLatch start = starting.get(c.id());
+    if (start != null) {
+      try {
+        start.await(START_RECORD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     ContainerExits.Exit exit = ContainerExits.read(c.dir(), creation.memoryCgroup(c));
     String message = ContainerExits.terminationMessage(c.metadata());
     if (exit == null) {
