@@ -7,6 +7,16 @@ public enum CgroupDriver {
   CGROUPFS,
   SYSTEMD;
 
+  /**
+   * The slice a systemd cgroup parent names. kubelet sends the slice expanded as a path
+   * ({@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid>.slice}), critest
+   * a rooted name ({@code /test.slice}), others the bare name; systemd, runc and crun take the
+   * name, which containerd and CRI-O pass them as the path's last component.
+   */
+  public static String systemdSlice(String parent) {
+    return parent.substring(parent.lastIndexOf('/') + 1);
+  }
+
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -61,7 +61,7 @@ final class SpecResources {
   static String cgroupsPath(CgroupDriver driver, String parent, String containerId) {
     return switch (driver) {
       case CGROUPFS -> (parent.isEmpty() ? "/podshim" : parent.replaceFirst("/+$", "")) + "/" + containerId;
-      case SYSTEMD -> (parent.isEmpty() ? "system.slice" : parent) + ":podshim:" + containerId;
+      case SYSTEMD -> (parent.isEmpty() ? "system.slice" : CgroupDriver.systemdSlice(parent)) + ":podshim:" + containerId;
     };
   }
 

@@ -69,12 +69,23 @@ final class PodCgroups {
     boolean ok = switch (driver) {
       case CGROUPFS -> CGROUPFS_PARENT.matcher(parent).matches() && !List.of(parent.split("/")).contains("..")
           && !List.of(parent.split("/")).contains(".");
-      case SYSTEMD -> SLICE.matcher(parent).matches() && !parent.startsWith("-") && !parent.contains("--");
+      case SYSTEMD -> isSlicePath(parent);
     };
     if (!ok) {
       throw CriException.invalidArgument("config.linux.cgroup_parent: " + Inputs.quoted(parent) + " is not a valid " + driver.configName() + " cgroup parent"
-          + (driver == CgroupDriver.SYSTEMD ? " (expected a slice name such as kubepods-besteffort.slice)" : ""));
+          + (driver == CgroupDriver.SYSTEMD ? " (expected a slice name such as kubepods-besteffort.slice, or its path as kubelet expands it)" : ""));
     }
+  }
+
+  /** A slice name, or a path of them ending in one, as kubelet expands it: every part a valid slice name. */
+  private static boolean isSlicePath(String parent) {
+    String[] parts = (parent.startsWith("/") ? parent.substring(1) : parent).split("/", -1);
+    for (String part : parts) {
+      if (!SLICE.matcher(part).matches() || part.startsWith("-") || part.contains("--")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** pause's cgroup path relative to each hierarchy root; empty when the pod has no parent. */
@@ -84,7 +95,7 @@ final class PodCgroups {
     }
     return switch (driver) {
       case CGROUPFS -> parent + "/" + sandboxId;
-      case SYSTEMD -> expandSlice(parent) + "/podshim-" + sandboxId + ".scope";
+      case SYSTEMD -> expandSlice(CgroupDriver.systemdSlice(parent)) + "/podshim-" + sandboxId + ".scope";
     };
   }
 

@@ -271,7 +271,9 @@ class SpecBuilderTest {
       "CGROUPFS, /kubepods/burstable/podu1,  /kubepods/burstable/podu1/c1",
       "CGROUPFS, /kubepods/podu1/,           /kubepods/podu1/c1",
       "SYSTEMD,  '',                         system.slice:podshim:c1",
-      "SYSTEMD,  kubepods-besteffort.slice,  kubepods-besteffort.slice:podshim:c1"})
+      "SYSTEMD,  kubepods-besteffort.slice,  kubepods-besteffort.slice:podshim:c1",
+      "SYSTEMD,  /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podu1.slice,"
+          + "  kubepods-besteffort-podu1.slice:podshim:c1"})
   void theCgroupPathFollowsTheDriver(CgroupDriver driver, String parent, String expected) {
     SpecFixture f = new SpecFixture(dir);
     f.cgroupDriver = driver;

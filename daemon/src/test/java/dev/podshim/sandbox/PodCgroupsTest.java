@@ -41,8 +41,19 @@ class PodCgroupsTest {
         e -> assertThat(e.kind()).isEqualTo(CriException.Kind.INVALID_ARGUMENT));
   }
 
+  /** kubelet sends the slice expanded into its path; critest a rooted name. */
   @ParameterizedTest
-  @ValueSource(strings = {"/kubepods", "/a/b.slice", "kubepods", "-x.slice", "a--b.slice"})
+  @ValueSource(strings = {"kubepods-burstable-pod1f2e.slice", "/kubepods-burstable-pod1f2e.slice",
+      "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e.slice"})
+  void systemdParentsAsKubeletAndCritestSpellThemPlacePauseInTheirSlice(String parent) {
+    systemd.validateParent(parent);
+    assertThat(systemd.pathFor(parent, "abc"))
+        .isEqualTo("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e.slice/podshim-abc.scope");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/kubepods", "/a/b.slice", "kubepods", "-x.slice", "a--b.slice", "/kubepods.slice/",
+      "/kubepods.slice//x.slice", "/kubepods.slice/../x.slice"})
   void nonSliceSystemdParentsAreRefused(String parent) {
     assertThatThrownBy(() -> systemd.validateParent(parent)).hasMessageContaining("cgroup_parent");
   }

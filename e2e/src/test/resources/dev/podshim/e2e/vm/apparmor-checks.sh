@@ -8,11 +8,12 @@ C="crictl --runtime-endpoint unix:///run/podshim/podshim.sock --timeout 120s"
 say() { printf '%s=%s\n' "$1" "$(echo "$2" | tr '\n' ' ' | sed 's/ *$//')"; }
 
 say default_loaded "$(grep -c '^podshim-default (enforce)$' /sys/kernel/security/apparmor/profiles)"
-# a Localhost profile of the test's: any write refused; signals from runc let it be stopped
+# a Localhost profile of the test's: any write refused; signals from runc and crun (the default on this node) let it be stopped
 apparmor_parser -r <<'EOF'
 profile podshim-e2e-deny-write flags=(attach_disconnected) {
   file,
   signal (receive) peer=runc,
+  signal (receive) peer=crun,
   signal (receive) peer=unconfined,
   deny /** w,
 }

@@ -13,9 +13,11 @@ block() { sed "s/^/$1: /"; }
 fail() { echo "FAILED: $*"; journalctl -u podshim --no-pager -o cat | tail -n 40 | block journal; exit 1; }
 
 if [ "$driver" = systemd ]; then
-  # kubelet's name for a burstable pod's slice: the uid with '-' turned into '_'
-  parent="kubepods-burstable-pod${uid//-/_}.slice"
-  poddir="/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/$parent"
+  # the cgroup_parent kubelet sends for a burstable pod: its slice (the uid with '-' turned into
+  # '_') expanded into the path systemd nests it at
+  slice="kubepods-burstable-pod${uid//-/_}.slice"
+  parent="/kubepods.slice/kubepods-burstable.slice/$slice"
+  poddir="/sys/fs/cgroup$parent"
 else
   parent="/kubepods/burstable/pod$uid"
   poddir="/sys/fs/cgroup$parent"
