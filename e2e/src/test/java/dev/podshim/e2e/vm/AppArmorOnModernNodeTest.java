@@ -94,9 +94,9 @@ class AppArmorOnModernNodeTest {
           .containsEntry("localhost_label", "podshim-e2e-deny-write (enforce)");
       // "0", then crictl's last line on stderr
       assertThat(got.get("pod_removed")).startsWith("0 ");
-      // no profile: runc's own label stays, in unconfined mode (Debian 13 ships one for runc)
+      // no profile: the OCI runtime's own label stays, in unconfined mode (Debian 13 ships ones for runc and crun)
       assertThat(List.of(got.get("unconfined_label"), got.get("privileged_label")))
-          .allSatisfy(label -> assertThat(label).matches("unconfined|runc \\(unconfined\\)"));
+          .allSatisfy(label -> assertThat(label).matches("unconfined|(runc|crun) \\(unconfined\\)"));
       assertThat(got.get("status")).contains("\"enabled\":true", "\"defaultProfile\":\"podshim-default\"");
       // refused by AppArmor alone: the same container unconfined may mount, a privileged one read and write
       assertThat(got.get("runtime_default_mount")).contains("Permission denied");
