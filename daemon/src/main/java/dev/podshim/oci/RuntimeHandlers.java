@@ -17,7 +17,8 @@ public final class RuntimeHandlers {
   private final String defaultHandler;
 
   public RuntimeHandlers(Map<String, OciRuntime> byName, String defaultHandler) {
-    this.byName = Map.copyOf(new TreeMap<>(byName));
+    // in name order: refusals and Status list them (Map.copyOf's order changes from run to run)
+    this.byName = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(byName));
     this.defaultHandler = requireNonNull(defaultHandler, "defaultHandler");
     if (!this.byName.containsKey(defaultHandler)) {
       throw new IllegalArgumentException("no " + defaultHandler + " runtime handler");
