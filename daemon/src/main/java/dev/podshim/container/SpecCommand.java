@@ -113,7 +113,7 @@ final class SpecCommand {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
       return mode.contains(PosixFilePermission.OWNER_EXECUTE) || mode.contains(PosixFilePermission.GROUP_EXECUTE)
           || mode.contains(PosixFilePermission.OTHERS_EXECUTE);
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException e) {
       return true; // unknown here: runc will tell
     }
   }

@@ -65,7 +65,7 @@ public final class ReservedDirs {
         try {
           Path target = Files.readSymbolicLink(existing);
           p = existing.getParent().toRealPath().resolve(target).resolve(rest).normalize();
-        } catch (IOException | UnsupportedOperationException notALink) {
+        } catch (IOException notALink) {
           return p;
         }
       }

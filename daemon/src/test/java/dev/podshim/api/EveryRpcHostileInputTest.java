@@ -2,13 +2,10 @@ package dev.podshim.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.Message;
 import dev.podshim.cri.v1.ImageServiceGrpc;
 import dev.podshim.cri.v1.RuntimeServiceGrpc;
 import dev.podshim.testing.CriHarnessTest;
+import dev.podshim.testing.HostileMessages;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -27,9 +24,7 @@ import org.junit.jupiter.api.Test;
  * may answer INTERNAL or UNKNOWN, and the daemon must keep answering. Prints the code table.
  */
 class EveryRpcHostileInputTest extends CriHarnessTest {
-  private static final String HUGE = "x".repeat(1 << 20);
   private static final Set<Status.Code> NEVER = EnumSet.of(Status.Code.INTERNAL, Status.Code.UNKNOWN);
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = dev.podshim.testing.RawBytes.MARSHALLER;
 
   enum Shape { EMPTY, HUGE_FIELDS, NEGATIVE_NUMBERS, GARBAGE }
 
@@ -44,8 +39,8 @@ class EveryRpcHostileInputTest extends CriHarnessTest {
         for (Shape shape : Shape.values()) {
           byte[] body = switch (shape) {
             case EMPTY -> new byte[0];
-            case HUGE_FIELDS -> fill(proto.getInputType(), 0, false).toByteArray();
-            case NEGATIVE_NUMBERS -> fill(proto.getInputType(), 0, true).toByteArray();
+            case HUGE_FIELDS -> HostileMessages.everyFieldSet(proto.getInputType(), false).toByteArray();
+            case NEGATIVE_NUMBERS -> HostileMessages.everyFieldSet(proto.getInputType(), true).toByteArray();
             case GARBAGE -> new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 0x01};
           };
           Status.Code code = call(method, body);
@@ -66,47 +61,8 @@ class EveryRpcHostileInputTest extends CriHarnessTest {
         .as("still serving").isEqualTo("podshim");
   }
 
-  /** A message whose every field is set: strings and bytes huge, numbers extreme, enums unknown, maps and lists of one. */
-  private static Message fill(com.google.protobuf.Descriptors.Descriptor type, int depth, boolean negative) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
-    if (depth > 4) {
-      return b.build();
-    }
-    for (FieldDescriptor f : type.getFields()) {
-      if (f.getRealContainingOneof() != null && b.hasOneof(f.getRealContainingOneof())) {
-        continue;
-      }
-      Object value = value(f, depth, negative);
-      if (value == null) {
-        continue;
-      }
-      if (f.isRepeated()) {
-        b.addRepeatedField(f, value);
-      } else {
-        b.setField(f, value);
-      }
-    }
-    return b.build();
-  }
-
-  private static Object value(FieldDescriptor f, int depth, boolean negative) {
-    return switch (f.getJavaType()) {
-      case STRING -> negative ? "../../../etc/passwd\0" : HUGE;
-      case BYTE_STRING -> ByteString.copyFromUtf8(negative ? "\0\0" : HUGE);
-      case INT -> negative ? -1 : Integer.MAX_VALUE;
-      case LONG -> negative ? -1L : Long.MAX_VALUE;
-      case FLOAT -> negative ? -1f : Float.MAX_VALUE;
-      case DOUBLE -> negative ? -1d : Double.MAX_VALUE;
-      case BOOLEAN -> true;
-      case ENUM -> negative ? f.getEnumType().getValues().getFirst() : f.getEnumType().getValues().getLast();
-      case MESSAGE -> fill(f.getMessageType(), depth + 1, negative);
-    };
-  }
-
   private Status.Code call(MethodDescriptor<?, ?> method, byte[] body) throws Exception {
-    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(method.getType()).setFullMethodName(method.getFullMethodName())
-        .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    MethodDescriptor<byte[], byte[]> raw = dev.podshim.testing.RawBytes.of(method);
     // a stream of events stays open until the client leaves: its deadline ends it (DEADLINE_EXCEEDED)
     long millis = method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING ? 1_000 : 20_000;
     Status status = dev.podshim.testing.RawBytes.call(cri.runtime.getChannel(), raw, body, millis);

@@ -1,9 +1,5 @@
 package dev.podshim.bench;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.Message;
 import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.HugepageLimit;
@@ -26,6 +22,7 @@ import dev.podshim.image.ImageTestRegistry;
 import dev.podshim.os.Prctl;
 import dev.podshim.testing.Children;
 import dev.podshim.testing.Containers;
+import dev.podshim.testing.HostileMessages;
 import dev.podshim.testing.DaemonProcess;
 import dev.podshim.testing.Pods;
 import io.grpc.ManagedChannel;
@@ -79,8 +76,6 @@ class HostileRunBenchmark {
   private static final int REQUESTS = Integer.getInteger("bench.hostile.requests", 12000);
   private static final int SECONDS = Integer.getInteger("bench.hostile.seconds", 100);
   private static final int CLIENTS = Integer.getInteger("bench.hostile.clients", 4);
-  private static final String HUGE = "x".repeat(1 << 20);
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = dev.podshim.testing.RawBytes.MARSHALLER;
 
   private final Map<String, Map<String, Long>> table = new TreeMap<>();
   private final Map<String, Long> bad = new TreeMap<>();
@@ -265,45 +260,14 @@ class HostileRunBenchmark {
         ImageServiceGrpc.getServiceDescriptor())) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
         var proto = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor();
-        MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(method.getType()).setFullMethodName(method.getFullMethodName())
-            .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+        MethodDescriptor<byte[], byte[]> raw = dev.podshim.testing.RawBytes.of(method);
         calls.add(new RawCall(raw, "empty", new byte[0]));
-        calls.add(new RawCall(raw, "huge", fill(proto.getInputType(), 0, false).toByteArray()));
-        calls.add(new RawCall(raw, "negative", fill(proto.getInputType(), 0, true).toByteArray()));
+        calls.add(new RawCall(raw, "huge", HostileMessages.everyFieldSet(proto.getInputType(), false).toByteArray()));
+        calls.add(new RawCall(raw, "negative", HostileMessages.everyFieldSet(proto.getInputType(), true).toByteArray()));
         calls.add(new RawCall(raw, "garbage", new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 0x01}));
       }
     }
     return calls;
-  }
-
-  private static Message fill(com.google.protobuf.Descriptors.Descriptor type, int depth, boolean negative) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
-    if (depth > 4) {
-      return b.build();
-    }
-    for (FieldDescriptor f : type.getFields()) {
-      if (f.getRealContainingOneof() != null && b.hasOneof(f.getRealContainingOneof())) {
-        continue;
-      }
-      Object value = switch (f.getJavaType()) {
-        case STRING -> negative ? "../../../etc/passwd\0" : HUGE;
-        case BYTE_STRING -> ByteString.copyFromUtf8(negative ? "\0\0" : HUGE);
-        case INT -> negative ? -1 : Integer.MAX_VALUE;
-        case LONG -> negative ? -1L : Long.MAX_VALUE;
-        case FLOAT -> negative ? -1f : Float.MAX_VALUE;
-        case DOUBLE -> negative ? -1d : Double.MAX_VALUE;
-        case BOOLEAN -> true;
-        case ENUM -> negative ? f.getEnumType().getValues().getFirst() : f.getEnumType().getValues().getLast();
-        case MESSAGE -> fill(f.getMessageType(), depth + 1, negative);
-      };
-      if (f.isRepeated()) {
-        b.addRepeatedField(f, value);
-      } else {
-        b.setField(f, value);
-      }
-    }
-    return b.build();
   }
 
   private void rawCall(ManagedChannel channel, RawCall c) throws Exception {

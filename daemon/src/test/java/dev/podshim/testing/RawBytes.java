@@ -33,6 +33,13 @@ public final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
     }
   }
 
+  /** {@code method} with raw bytes in and out, so any bytes can be sent to it. */
+  public static MethodDescriptor<byte[], byte[]> of(MethodDescriptor<?, ?> method) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder().setType(method.getType())
+        .setFullMethodName(method.getFullMethodName()).setRequestMarshaller(MARSHALLER).setResponseMarshaller(MARSHALLER)
+        .build();
+  }
+
   /**
    * Sends {@code body} as the one request of {@code method} and returns the status the call closed
    * with. A stream is cancelled once its first message came (CANCELLED then means it answered); a
