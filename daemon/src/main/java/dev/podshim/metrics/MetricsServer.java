@@ -9,7 +9,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -114,13 +113,8 @@ public final class MetricsServer {
   }
 
   public void start() throws IOException {
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(loops, loops)
-        .channel(EpollServerSocketChannel.class)
+    ServerBootstrap bootstrap = dev.podshim.transport.Buffers.tcpServer(loops)
         .option(ChannelOption.SO_BACKLOG, BACKLOG)
-        // the body goes out in one write, but without this a small answer waits for a delayed ACK
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.ALLOCATOR, dev.podshim.transport.Buffers.ALLOCATOR)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -13,9 +13,7 @@ import dev.podshim.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -116,11 +114,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
       tls = SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
     }
     SslContext ssl = tls;
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(loops, loops)
-        .channel(EpollServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.ALLOCATOR, dev.podshim.transport.Buffers.ALLOCATOR)
+    ServerBootstrap bootstrap = dev.podshim.transport.Buffers.tcpServer(loops)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -1,7 +1,11 @@
 package dev.podshim.transport;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 
 /**
  * The byte buffers of every server the daemon runs (CRI, streaming, metrics): unpooled and direct,
@@ -17,4 +21,13 @@ public final class Buffers {
   public static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(true, true, true);
 
   private Buffers() {}
+
+  /**
+   * A TCP server on {@code loops} with these buffers, for the streaming and metrics servers; no
+   * Nagle delay: an answer goes out in one write, and a small one would wait for a delayed ACK.
+   */
+  public static ServerBootstrap tcpServer(EventLoopGroup loops) {
+    return new ServerBootstrap().group(loops, loops).channel(EpollServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true).childOption(ChannelOption.ALLOCATOR, ALLOCATOR);
+  }
 }
