@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * AppArmor on a node that has it (Debian 13), against the package under systemd, in one VM: the
  * default profile loaded at start and applied in enforce mode, what it denies, Unconfined,
  * privileged containers, a Localhost profile loaded by the test, one that is not loaded; then
- * critest's specs that this machine cannot run (AppArmor; OOM and stats on cgroup v2) with a
+ * critest's specs that this machine cannot run (AppArmor; stats on cgroup v2) with a
  * lifecycle smoke set ({@link #CRITEST_FOCUS}), in one critest run. Images come from the
  * conformance registry on the host (../shared/conformance: registry.sh, images.sh), mirrored into
  * the guest at 10.0.2.2:5000.
@@ -32,9 +32,13 @@ class AppArmorOnModernNodeTest {
   /** critest's default test image; images.sh pushes it to the conformance registry. */
   private static final String BUSYBOX = "registry.k8s.io/e2e-test-images/busybox:1.29-2";
   private static final Duration SLOW = Duration.ofMinutes(10);
-  /** AppArmor's 9 specs, OOM and container stats on cgroup v2, and the basic pod and container lifecycle. */
-  static final String CRITEST_FOCUS = "AppArmor|Container OOM|basic operations on PodSandbox"
-      + "|basic operations on container|Runtime info";
+  /**
+   * AppArmor's 9 specs, container stats on cgroup v2, and the basic pod and container lifecycle.
+   * Not critest's OOM spec: under emulation its memory hog missed critest's fixed 60 s in 1 of 3
+   * runs; CgroupV2OnModernNodeTest checks an OOM kill on cgroup v2 with a deadline of its own.
+   */
+  static final String CRITEST_FOCUS = "AppArmor|basic operations on PodSandbox|basic operations on container"
+      + "|Runtime info";
 
   @Test
   void theDefaultProfileConfinesContainersAndCritestsAppArmorSpecsPass() throws Exception {
@@ -110,7 +114,7 @@ class AppArmorOnModernNodeTest {
 
       assertThat(restart.stdout().strip()).as("%s", restart).isEqualTo("1");
       assertThat(critest.stdout()).as("%s\n%s", critest, node.run("tail -60 /root/critest.log", SLOW).stdout())
-          .contains("rc=0", "Ran 30 of ", "30 Passed | 0 Failed");
+          .contains("rc=0", "Ran 29 of ", "29 Passed | 0 Failed");
     }
   }
 
