@@ -102,7 +102,15 @@ final class ContainerConfigMapper {
     if (p < 0 || p >= values.length) {
       throw CriException.invalidArgument("config.mounts[" + i + "].propagation: unknown value " + p);
     }
-    return new Mount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), m.getRecursiveReadOnly(), values[p]);
+    for (int j = 0; j < m.getMountOptionsCount(); j++) {
+      String option = m.getMountOptions(j);
+      if (!Mount.MOUNT_OPTIONS.contains(option)) {
+        throw CriException.invalidArgument("config.mounts[" + i + "].mount_options[" + j + "]: "
+            + Inputs.quoted(option) + " is not one of " + new java.util.TreeSet<>(Mount.MOUNT_OPTIONS));
+      }
+    }
+    return new Mount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), m.getRecursiveReadOnly(), values[p],
+        m.getMountOptionsList().stream().distinct().toList());
   }
 
   static Resources resources(LinuxContainerResources r) {

@@ -46,7 +46,7 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
     response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName("").setFeatures(features));
     runtimes.names().forEach(name -> response.addRuntimeHandlers(
         RuntimeHandler.newBuilder().setName(name).setFeatures(features)));
-    response.setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
+    response.setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true).setMountOptions(true));
     if (request.getVerbose()) {
       Map<String, Object> info = new LinkedHashMap<>();
       info.put("config", config);

@@ -178,6 +178,7 @@ final class SpecMounts {
       }
     }
     options.add(!m.readonly() ? "rw" : m.recursiveReadOnly() ? "rro" : "ro");
+    options.addAll(m.options());
     return new Mount(destination, "bind", source.toString(), options);
   }
 

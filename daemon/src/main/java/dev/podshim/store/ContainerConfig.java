@@ -82,12 +82,22 @@ public record ContainerConfig(
    *
    * @param hostPath as the client gave it; resolved (symlinks followed) at create time
    */
+  /** @param options the client's extra bind options, each one of {@link #MOUNT_OPTIONS} */
   public record Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
-      Propagation propagation) {
+      Propagation propagation, List<String> options) {
+    /** The bind options a client may add (CRI Mount.mount_options), as containerd and CRI-O take them. */
+    public static final java.util.Set<String> MOUNT_OPTIONS = java.util.Set.of("noexec", "nosuid", "nodev");
+
     public Mount {
       requireNonNull(containerPath, "containerPath");
       requireNonNull(hostPath, "hostPath");
       requireNonNull(propagation, "propagation");
+      options = options == null ? List.of() : List.copyOf(options); // absent in state written before them
+    }
+
+    public Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
+        Propagation propagation) {
+      this(containerPath, hostPath, readonly, recursiveReadOnly, propagation, List.of());
     }
   }
 

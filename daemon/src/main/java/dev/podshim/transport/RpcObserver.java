@@ -44,7 +44,7 @@ final class RpcObserver implements ServerInterceptor {
   static final Set<String> MUTATING = Set.of(
       "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "UpdateRuntimeConfig",
       "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "UpdateContainerResources",
-      "UpdatePodSandboxResources", "ReopenContainerLog", "CheckpointContainer", "PullImage", "RemoveImage");
+      "UpdatePodSandboxResources", "ReopenContainerLog", "CheckpointContainer", "CheckpointPod", "RestorePod", "PullImage", "RemoveImage");
   /** Fields whose values identify what a call touched; found by name in any request or response. */
   private static final Set<String> ID_FIELDS = Set.of("pod_sandbox_id", "container_id", "image_ref", "image");
   private static final Status.Code[] CODES = Status.Code.values();

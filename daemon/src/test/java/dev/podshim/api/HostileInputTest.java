@@ -105,6 +105,9 @@ class HostileInputTest extends ContainerHarnessTest {
             .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath("/" + "c".repeat(300))))));
     refused("log_path", () -> cri.runtime.createContainer(Containers.create(podId, pod,
         Containers.config("x", "busybox", "true").setLogPath(HUGE))));
+    refused("mounts[0].mount_options[1]", () -> cri.runtime.createContainer(Containers.create(podId, pod,
+        Containers.config("x", "busybox", "true").addMounts(Mount.newBuilder().setContainerPath("/data")
+            .setHostPath("/tmp").addMountOptions("noexec").addMountOptions("exec,suid")))));
     refused("config.image.image", () -> cri.runtime.createContainer(Containers.create(podId, pod,
         Containers.config("x", HUGE, "true"))));
   }

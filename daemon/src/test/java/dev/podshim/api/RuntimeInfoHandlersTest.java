@@ -46,6 +46,7 @@ class RuntimeInfoHandlersTest extends CriHarnessTest {
     assertThat(status.getRuntimeHandlersList()).extracting(h -> h.getName()).containsExactly("", "runc");
     assertThat(status.getRuntimeHandlersList()).allSatisfy(h -> assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isTrue());
     assertThat(status.getFeatures().getSupplementalGroupsPolicy()).isTrue();
+    assertThat(status.getFeatures().getMountOptions()).isTrue();
   }
 
   @Test
@@ -95,6 +96,18 @@ class RuntimeInfoHandlersTest extends CriHarnessTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
           assertThat(e.getStatus().getDescription()).contains("CheckpointContainer").contains("checkpoint");
+        });
+    assertThatThrownBy(() -> cri.runtime.checkpointPod(
+        dev.podshim.cri.v1.CheckpointPodRequest.newBuilder().setPodSandboxId("x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
+          assertThat(e.getStatus().getDescription()).contains("CheckpointPod").contains("pod checkpoint");
+        });
+    assertThatThrownBy(() -> cri.runtime.restorePod(
+        dev.podshim.cri.v1.RestorePodRequest.newBuilder().setCheckpointPath("/x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Code.UNIMPLEMENTED);
+          assertThat(e.getStatus().getDescription()).contains("RestorePod").contains("pod checkpoint");
         });
   }
 

@@ -96,6 +96,21 @@ class SpecRuncIntegrationTest {
     assertThat(data.resolve("x")).doesNotExist();
   }
 
+  /** CRI Mount.mount_options reach the bind mount: nothing in it runs, and the kernel shows the flags. */
+  @Test
+  void runcAppliesTheMountOptionsAClientAdds() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.copy(BUSYBOX, data.resolve("busybox"));
+    f.mounts = List.of(new Mount("/data", data.toString(), false, false, Propagation.PRIVATE,
+        List.of("noexec", "nosuid", "nodev")));
+    f.command = List.of("/bin/busybox", "sh", "-c",
+        "/bin/busybox grep ' /data ' /proc/self/mountinfo; /data/busybox true 2>/dev/null || echo exec refused");
+
+    String out = run();
+
+    assertThat(out).contains("exec refused").containsPattern(" /data rw,nosuid,nodev,noexec[, ]");
+  }
+
   /**
    * What kubelet sends every container: a zero limit for each page size of the node. On this
    * node's hybrid layout runc has no hugetlb hierarchy; with the node as it is, runc still runs it.
