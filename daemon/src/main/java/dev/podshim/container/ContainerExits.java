@@ -24,6 +24,10 @@ final class ContainerExits {
 
   /** What was read; exitCode is -1 and atNanos 0 when there is no exit file. */
   record Exit(int exitCode, long atNanos, boolean oomKilled) {
+    Exit oomKilled(boolean killed) {
+      return new Exit(exitCode, atNanos, killed);
+    }
+
     String reason() {
       if (oomKilled) {
         return "OOMKilled";

@@ -63,6 +63,7 @@ public final class ContainerService {
   private final NodeResources node;
   private final dev.podshim.oci.AppArmor appArmor;
   private final AtomicLong oomKills = new AtomicLong();
+  private final OomWatch oomWatch = new OomWatch();
 
   ContainerService(ContainerStore store, SandboxService sandboxes, ImageService images, RuntimeHandlers runtimes,
       ContainerCreation.Tools tools, ExitWatcher watcher, ScheduledExecutorService timer) {
@@ -164,6 +165,7 @@ public final class ContainerService {
       }
       CountDownLatch recorded = new CountDownLatch(1);
       starting.put(c.id(), recorded);
+      oomWatch.watch(c.id(), creation.memoryCgroup(c));
       try {
         runtimes.ofContainer(c.metadata().runtimeHandler()).start(c.id());
         c.updateStatus(s -> s.withStarted(Clock.nowNanos()));
@@ -236,6 +238,7 @@ public final class ContainerService {
         return; // removed by a concurrent call while we waited
       }
       stopLocked(c, Duration.ZERO);
+      oomWatch.forget(c.id());
       creation.teardown(c, runtimes.ofContainer(c.metadata().runtimeHandler()));
       names.release(c.metadata().name(), c.id());
       LOG.atInfo().addKeyValue("container_id", c.id()).log("container removed");
@@ -475,6 +478,10 @@ public final class ContainerService {
       }
     }
     ContainerExits.Exit exit = ContainerExits.read(c.dir(), creation.memoryCgroup(c));
+    if (exit != null && !exit.oomKilled() && oomWatch.killed(c.id())) {
+      exit = exit.oomKilled(true); // the cgroup, and its count, went before the exit was reported
+    }
+    oomWatch.forget(c.id());
     String message = ContainerExits.terminationMessage(c.metadata());
     if (exit == null) {
       c.updateStatus(s -> s.withExit(Clock.nowNanos(), 255, "Error",
@@ -483,7 +490,8 @@ public final class ContainerService {
       if (exit.oomKilled()) {
         oomKills.incrementAndGet();
       }
-      c.updateStatus(s -> s.withExit(exit.atNanos(), exit.exitCode(), exit.reason(), message));
+      ContainerExits.Exit recorded = exit;
+      c.updateStatus(s -> s.withExit(recorded.atNanos(), recorded.exitCode(), recorded.reason(), message));
     }
     LOG.atInfo().addKeyValue("container_id", c.id()).addKeyValue("exit_code", c.status().exitCode())
         .addKeyValue("reason", c.status().reason()).log("container exited");
@@ -509,7 +517,14 @@ public final class ContainerService {
 
   /** Start-up: see {@link ContainerRecovery}. */
   public ContainerRecovery.Result recover() {
-    return new ContainerRecovery(store, runtimes, creation, monitor, names, this::recordExit).recover();
+    ContainerRecovery.Result result =
+        new ContainerRecovery(store, runtimes, creation, monitor, names, this::recordExit).recover();
+    for (Container c : store.list()) {
+      if (c.status().state() == ContainerStatus.State.RUNNING) {
+        oomWatch.watch(c.id(), creation.memoryCgroup(c));
+      }
+    }
+    return result;
   }
 
   /** The pod's containers, stopped at once; for StopPodSandbox. */

@@ -123,6 +123,12 @@ final class Libc {
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
   private static final Downcall EVENTFD =
       Downcall.errnoCapturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall INOTIFY_INIT1 =
+      Downcall.errnoCapturing("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final Downcall INOTIFY_ADD_WATCH =
+      Downcall.errnoCapturing("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall INOTIFY_RM_WATCH =
+      Downcall.errnoCapturing("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final Downcall MALLOPT =
       Downcall.plain("mallopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final Downcall PRCTL =
@@ -428,6 +434,30 @@ final class Libc {
   static int eventfd(MemorySegment err, int initval, int flags) {
     try {
       return (int) EVENTFD.handle().invokeExact(err, initval, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int inotifyInit1(MemorySegment err, int flags) {
+    try {
+      return (int) INOTIFY_INIT1.handle().invokeExact(err, flags);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int inotifyAddWatch(MemorySegment err, int fd, MemorySegment path, int mask) {
+    try {
+      return (int) INOTIFY_ADD_WATCH.handle().invokeExact(err, fd, path, mask);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int inotifyRmWatch(MemorySegment err, int fd, int wd) {
+    try {
+      return (int) INOTIFY_RM_WATCH.handle().invokeExact(err, fd, wd);
     } catch (Throwable t) {
       throw unexpected(t);
     }

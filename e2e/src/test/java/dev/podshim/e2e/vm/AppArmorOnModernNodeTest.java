@@ -38,7 +38,7 @@ class AppArmorOnModernNodeTest {
    * CgroupV2OnModernNodeTest: the scope and its memory.events are gone before the exit is recorded).
    */
   static final String CRITEST_FOCUS = "AppArmor|basic operations on PodSandbox|basic operations on container"
-      + "|Runtime info";
+      + "|Runtime info|Container OOM";
 
   @Test
   void theDefaultProfileConfinesContainersAndCritestsAppArmorSpecsPass() throws Exception {

@@ -1,0 +1,67 @@
+package dev.podshim.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * OomWatch against a directory shaped like a cgroup v2 memory cgroup: the kernel's memory.events
+ * is a file whose changes inotify reports, as a regular file's are. The real cgroup v2 case, with
+ * systemd removing the scope, runs in the VM node (CgroupV2OnModernNodeTest).
+ */
+class OomWatchTest {
+  private static final String EVENTS = "low 0\nhigh 0\nmax 3\noom 1\noom_kill %d\noom_group_kill 0\n";
+  @TempDir Path dir;
+  private final OomWatch watch = new OomWatch();
+
+  @AfterEach
+  void close() {
+    watch.close();
+  }
+
+  @Test
+  void aKillSeenWhileTheCgroupExistedOutlivesTheCgroup() throws Exception {
+    Path cgroup = Files.createDirectories(dir.resolve("podshim-abc.scope"));
+    Path events = Files.writeString(cgroup.resolve("memory.events"), EVENTS.formatted(0));
+    watch.watch("abc", cgroup);
+    assertThat(watch.killed("abc")).isFalse();
+
+    Files.writeString(events, EVENTS.formatted(1));
+    awaitKilled("abc");
+    Files.delete(events);
+    Files.delete(cgroup); // as systemd removes the scope once its last process is gone
+
+    assertThat(watch.killed("abc")).isTrue();
+    assertThat(ContainerExits.oomKills(cgroup)).as("what reading at exit would see").isZero();
+    watch.forget("abc");
+    assertThat(watch.killed("abc")).isFalse();
+  }
+
+  @Test
+  void aKillBeforeTheWatchBeganCountsAndV1OrUnknownCgroupsAreNotWatched() throws Exception {
+    Path cgroup = Files.createDirectories(dir.resolve("early"));
+    Files.writeString(cgroup.resolve("memory.events"), EVENTS.formatted(2));
+    watch.watch("early", cgroup);
+    assertThat(watch.killed("early")).isTrue();
+
+    Path v1 = Files.createDirectories(dir.resolve("v1"));
+    Files.writeString(v1.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    watch.watch("v1", v1);
+    watch.watch("unknown", null);
+    assertThat(watch.killed("v1")).isFalse();
+    assertThat(watch.killed("unknown")).isFalse();
+  }
+
+  private void awaitKilled(String id) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!watch.killed(id) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(watch.killed(id)).as("OOM kill seen from memory.events").isTrue();
+  }
+}
