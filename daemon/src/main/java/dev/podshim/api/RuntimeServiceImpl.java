@@ -100,6 +100,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ContainerStatusHandler containerStatus;
   private final ListContainersHandler listContainers;
   private final UpdateContainerResourcesHandler updateContainerResources;
+  private final UpdatePodSandboxResourcesHandler updatePodSandboxResources;
   private final ReopenContainerLogHandler reopenContainerLog;
   private final ExecSyncHandler execSync;
   private final StreamContainersHandler streamContainers;
@@ -140,6 +141,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.containerStatus = new ContainerStatusHandler(containers, views);
     this.listContainers = new ListContainersHandler(containers, views);
     this.updateContainerResources = new UpdateContainerResourcesHandler(containers);
+    this.updatePodSandboxResources = new UpdatePodSandboxResourcesHandler(sandboxes);
     this.reopenContainerLog = new ReopenContainerLogHandler(containers);
     this.execSync = new ExecSyncHandler(containers, registry);
     this.streamContainers = new StreamContainersHandler(containers);
@@ -232,6 +234,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
     listContainers.respond(request, out);
+  }
+
+  @Override
+  public void updatePodSandboxResources(dev.podshim.cri.v1.UpdatePodSandboxResourcesRequest request,
+      StreamObserver<dev.podshim.cri.v1.UpdatePodSandboxResourcesResponse> out) {
+    updatePodSandboxResources.respond(request, out);
   }
 
   @Override

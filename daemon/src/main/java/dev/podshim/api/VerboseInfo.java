@@ -40,6 +40,9 @@ final class VerboseInfo {
     }
     info.put("namespaces", namespaces);
     info.put("cgroupPath", sandbox.metadata().cgroupPath());
+    if (status.podResources() != null) {
+      info.put("podResources", status.podResources());
+    }
     info.put("sandboxDir", sandbox.dir().toString());
     info.put("config", sandbox.metadata().config());
     return StateFile.toJson(info);

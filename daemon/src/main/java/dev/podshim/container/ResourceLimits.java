@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * the same for CreateContainer and UpdateContainerResources. A CRI value of zero (or empty) is
  * unset. Each bound says where it comes from; outside it runc fails the call.
  */
-final class ResourceLimits {
+public final class ResourceLimits {
   /** The kernel's MIN_SHARES and MAX_SHARES; runc reads cpu.shares back and fails outside (on v2 it maps them to cpu.weight). */
   static final long MIN_CPU_SHARES = 2;
   static final long MAX_CPU_SHARES = 262_144;
@@ -43,6 +43,21 @@ final class ResourceLimits {
     cpuset(field + ".cpuset_mems", "memory node", r.cpusetMems(), node.mems());
     hugepages(field + ".hugepage_limits", r.hugepages(), node.hugetlb());
     unified(field + ".unified", r.unified(), node.unifiedCgroup());
+  }
+
+  /**
+   * What a pod-level update (UpdatePodSandboxResources) may carry: CPU and memory, checked as a
+   * container's are. The overhead is what the pod's runtime class adds; it only has to be a size.
+   */
+  public static void checkPodLevel(Resources resources, Resources overhead) {
+    cpu("resources", resources);
+    memory("resources", resources);
+    for (var field : java.util.Map.of("cpu_shares", overhead.cpuShares(), "cpu_quota", overhead.cpuQuota(),
+        "memory_limit_in_bytes", overhead.memoryLimitBytes()).entrySet()) {
+      if (field.getValue() < 0) {
+        throw invalid("overhead." + field.getKey(), field.getValue() + " is negative");
+      }
+    }
   }
 
   static void oomScoreAdj(String field, long value) {

@@ -3,6 +3,7 @@ package dev.podshim.sandbox;
 import dev.podshim.config.CgroupDriver;
 import dev.podshim.errors.CriException;
 import dev.podshim.errors.Inputs;
+import dev.podshim.store.PodResources;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ final class PodCgroups {
   private static final Pattern SLICE = Pattern.compile("[A-Za-z0-9_.:@=+-]+\\.slice");
 
   private static final int MAX_PARENT_BYTES = 1024;
+  private static final long DEFAULT_CPU_PERIOD_US = 100_000;
   private final CgroupDriver driver;
   private final List<Hierarchy> hierarchies;
   private final SystemdScopes scopes;
@@ -97,6 +99,64 @@ final class PodCgroups {
       case CGROUPFS -> parent + "/" + sandboxId;
       case SYSTEMD -> expandSlice(CgroupDriver.systemdSlice(parent)) + "/podshim-" + sandboxId + ".scope";
     };
+  }
+
+  /** The pod's own cgroup (its {@code cgroup_parent}) relative to each hierarchy root; empty when none. */
+  String podPath(String parent) {
+    if (parent.isEmpty()) {
+      return "";
+    }
+    return driver == CgroupDriver.CGROUPFS ? parent : expandSlice(CgroupDriver.systemdSlice(parent));
+  }
+
+  /**
+   * Writes the pod-level CPU and memory limits into the pod's cgroup in every hierarchy that has
+   * the controller: v1 cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us and memory.limit_in_bytes;
+   * v2 cpu.weight, cpu.max and memory.max. Unset values (0) are left as they are. Under systemd
+   * the files are written as runc's systemd driver writes them, beside the unit properties kubelet
+   * already set.
+   */
+  void applyPodLimits(String podPath, PodResources limits) throws IOException {
+    if (podPath.isEmpty()) {
+      return;
+    }
+    for (Hierarchy h : hierarchies) {
+      Path dir = h.mountPoint().resolve(podPath.substring(1));
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      long period = limits.resources().cpuPeriod() != 0 ? limits.resources().cpuPeriod() : DEFAULT_CPU_PERIOD_US;
+      long quota = limits.cpuQuota();
+      writeIfPresent(dir, "cpu.shares", limits.cpuShares());
+      if (quota != 0) {
+        writeIfPresent(dir, "cpu.cfs_period_us", period);
+        writeIfPresent(dir, "cpu.cfs_quota_us", quota);
+        writeIfPresent(dir, "cpu.max", (quota < 0 ? "max" : Long.toString(quota)) + " " + period);
+      }
+      if (limits.cpuShares() != 0) {
+        writeIfPresent(dir, "cpu.weight", cpuWeight(limits.cpuShares()));
+      }
+      writeIfPresent(dir, "memory.limit_in_bytes", limits.memoryLimitBytes());
+      writeIfPresent(dir, "memory.max", limits.memoryLimitBytes());
+    }
+  }
+
+  /** runc's and kubelet's conversion of v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000). */
+  static long cpuWeight(long shares) {
+    return 1 + ((shares - 2) * 9999) / 262142;
+  }
+
+  private static void writeIfPresent(Path dir, String file, long value) throws IOException {
+    if (value != 0) {
+      writeIfPresent(dir, file, Long.toString(value));
+    }
+  }
+
+  private static void writeIfPresent(Path dir, String file, String value) throws IOException {
+    Path path = dir.resolve(file);
+    if (Files.exists(path)) {
+      Files.writeString(path, value);
+    }
   }
 
   /** systemd nests {@code a-b-c.slice} as {@code /a.slice/a-b.slice/a-b-c.slice}. */

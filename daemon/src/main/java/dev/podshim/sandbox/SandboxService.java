@@ -283,6 +283,35 @@ public final class SandboxService {
     }
   }
 
+  /**
+   * UpdatePodSandboxResources: kubelet has resized the pod's cgroup already (in-place resize); the
+   * limits are written into it again, so that a pod whose cgroup podshim made gets them too, and
+   * kept in the sandbox's status. A pod without a cgroup parent only keeps them.
+   *
+   * @throws CriException NOT_FOUND for an unknown sandbox, FAILED_PRECONDITION when it is not ready
+   */
+  public void updateResources(String idOrPrefix, dev.podshim.store.PodResources resources) {
+    Sandbox sandbox = get(idOrPrefix);
+    sandbox.lifecycle().lock();
+    try {
+      if (!sandbox.status().ready()) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+            "update resources of sandbox " + sandbox.id() + ": it is not ready");
+      }
+      String podPath = cgroups.podPath(sandbox.metadata().config().cgroupParent());
+      try {
+        cgroups.applyPodLimits(podPath, resources);
+      } catch (IOException e) {
+        // the kernel refuses e.g. a memory limit below what the pod already uses
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION,
+            "update resources of sandbox " + sandbox.id() + ": cgroup " + podPath + ": " + e.getMessage());
+      }
+      sandbox.updateStatus(s -> s.withPodResources(resources));
+    } finally {
+      sandbox.lifecycle().unlock();
+    }
+  }
+
   /** RemovePodSandbox: stops if needed, unpins every namespace, removes cgroups, state and name. */
   public void remove(String idOrPrefix) {
     Sandbox sandbox = store.find(idOrPrefix);

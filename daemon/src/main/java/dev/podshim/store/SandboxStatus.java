@@ -2,6 +2,7 @@ package dev.podshim.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The changing facts of a sandbox, in {@code status.json}. The CRI state is derived from these,
@@ -14,6 +15,7 @@ import java.util.List;
  * @param exitCode pause's exit status (128+signal when killed), meaningful once exited
  * @param stoppedAtNanos when StopPodSandbox completed, 0 before
  * @param createdCgroupDirs cgroup directories this sandbox created, removed on RemovePodSandbox
+ * @param podResources the pod-level resources of the last UpdatePodSandboxResources, null before one
  */
 public record SandboxStatus(
     boolean created,
@@ -22,14 +24,15 @@ public record SandboxStatus(
     long exitedAtNanos,
     int exitCode,
     long stoppedAtNanos,
-    List<String> createdCgroupDirs) {
+    List<String> createdCgroupDirs,
+    @Nullable PodResources podResources) {
 
   public SandboxStatus {
     createdCgroupDirs = List.copyOf(createdCgroupDirs);
   }
 
   public static SandboxStatus initial() {
-    return new SandboxStatus(false, 0, 0, 0, 0, 0, List.of());
+    return new SandboxStatus(false, 0, 0, 0, 0, 0, List.of(), null);
   }
 
   @JsonIgnore
@@ -43,28 +46,37 @@ public record SandboxStatus(
   }
 
   public SandboxStatus withPause(long newPid, long startTime) {
-    return new SandboxStatus(created, newPid, startTime, exitedAtNanos, exitCode, stoppedAtNanos, createdCgroupDirs);
+    return new SandboxStatus(created, newPid, startTime, exitedAtNanos, exitCode, stoppedAtNanos,
+        createdCgroupDirs, podResources);
   }
 
   public SandboxStatus withCgroupDirs(List<String> dirs) {
-    return new SandboxStatus(created, pid, pidStartTime, exitedAtNanos, exitCode, stoppedAtNanos, dirs);
+    return new SandboxStatus(created, pid, pidStartTime, exitedAtNanos, exitCode, stoppedAtNanos, dirs, podResources);
   }
 
   public SandboxStatus asCreated() {
-    return new SandboxStatus(true, pid, pidStartTime, exitedAtNanos, exitCode, stoppedAtNanos, createdCgroupDirs);
+    return new SandboxStatus(true, pid, pidStartTime, exitedAtNanos, exitCode, stoppedAtNanos,
+        createdCgroupDirs, podResources);
   }
 
   public SandboxStatus withExit(long atNanos, int code) {
     if (exitedAtNanos != 0) {
       return this;
     }
-    return new SandboxStatus(created, pid, pidStartTime, atNanos, code, stoppedAtNanos, createdCgroupDirs);
+    return new SandboxStatus(created, pid, pidStartTime, atNanos, code, stoppedAtNanos, createdCgroupDirs,
+        podResources);
+  }
+
+  public SandboxStatus withPodResources(PodResources resources) {
+    return new SandboxStatus(created, pid, pidStartTime, exitedAtNanos, exitCode, stoppedAtNanos, createdCgroupDirs,
+        resources);
   }
 
   public SandboxStatus withStopped(long atNanos) {
     if (stoppedAtNanos != 0) {
       return this;
     }
-    return new SandboxStatus(created, pid, pidStartTime, exitedAtNanos, exitCode, atNanos, createdCgroupDirs);
+    return new SandboxStatus(created, pid, pidStartTime, exitedAtNanos, exitCode, atNanos, createdCgroupDirs,
+        podResources);
   }
 }

@@ -14,13 +14,11 @@ import java.util.Map;
 final class Planned implements ServerInterceptor {
   private static final String CHECKPOINT = "container checkpoint/restore is not implemented";
   private static final String POD_CHECKPOINT = "pod checkpoint/restore is not implemented";
-  private static final String POD_RESOURCES = "pod-level resource updates are not implemented yet";
 
   static final Map<String, String> MISSING = Map.ofEntries(
       Map.entry("CheckpointContainer", CHECKPOINT),
       Map.entry("CheckpointPod", POD_CHECKPOINT),
-      Map.entry("RestorePod", POD_CHECKPOINT),
-      Map.entry("UpdatePodSandboxResources", POD_RESOURCES));
+      Map.entry("RestorePod", POD_CHECKPOINT));
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,

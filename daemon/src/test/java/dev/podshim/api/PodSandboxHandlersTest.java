@@ -70,6 +70,48 @@ class PodSandboxHandlersTest extends CriHarnessTest {
         e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
   }
 
+  /** kubelet's in-place pod resize: the pod's cgroup gets the containers' sum plus the overhead. */
+  @Test
+  void podLevelResourcesAreWrittenIntoThePodsCgroupAndKept() throws Exception {
+    String parent = "/podshim-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String id = run(Pods.config("resized").setLinux(
+        dev.podshim.cri.v1.LinuxPodSandboxConfig.newBuilder().setCgroupParent(parent)));
+    var resources = dev.podshim.cri.v1.LinuxContainerResources.newBuilder()
+        .setCpuShares(512).setCpuQuota(50_000).setCpuPeriod(100_000).setMemoryLimitInBytes(64L << 20);
+    var overhead = dev.podshim.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(8L << 20);
+
+    cri.runtime.updatePodSandboxResources(dev.podshim.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder()
+        .setPodSandboxId(id).setResources(resources).setOverhead(overhead).build());
+
+    Path memory = Path.of("/sys/fs/cgroup/memory").resolve(parent.substring(1));
+    Path cpu = Path.of("/sys/fs/cgroup/cpu").resolve(parent.substring(1));
+    assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(72L << 20));
+    assertThat(Files.readString(cpu.resolve("cpu.shares")).trim()).isEqualTo("512");
+    assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim()).isEqualTo("50000");
+    assertThat(status(id, true).getInfoMap().get("info")).contains("\"podResources\"");
+
+    var update = dev.podshim.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId(id);
+    assertInvalid("resources.cpu_shares", () -> cri.runtime.updatePodSandboxResources(
+        update.setResources(resources.clone().setCpuShares(1)).build()));
+    assertInvalid("overhead.memory_limit_in_bytes", () -> cri.runtime.updatePodSandboxResources(
+        update.setResources(resources).setOverhead(overhead.clone().setMemoryLimitInBytes(-1)).build()));
+    assertThat(Files.readString(cpu.resolve("cpu.shares")).trim()).as("unchanged by refused updates").isEqualTo("512");
+    assertThatThrownBy(() -> cri.runtime.updatePodSandboxResources(
+        dev.podshim.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId("f".repeat(64)).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Code.NOT_FOUND));
+
+    cri.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    assertThat(memory).as("the pod cgroup podshim made goes with the pod").doesNotExist();
+  }
+
+  private static void assertInvalid(String field, Runnable call) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).startsWith(field);
+    });
+  }
+
   @Test
   void stopAndRemoveAreIdempotent() {
     String id = run(Pods.config("twice"));

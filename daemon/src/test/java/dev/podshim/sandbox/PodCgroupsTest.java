@@ -79,6 +79,43 @@ class PodCgroupsTest {
   }
 
   @Test
+  void podLimitsGoIntoTheFilesEachHierarchyHasAndUnsetOnesAreLeftAlone(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path v1cpu = Files.createDirectories(dir.resolve("cpu/kubepods/pod1"));
+    Path v1memory = Files.createDirectories(dir.resolve("memory/kubepods/pod1"));
+    Path v2 = Files.createDirectories(dir.resolve("unified/kubepods/pod1"));
+    for (String f : List.of("cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us")) {
+      Files.writeString(v1cpu.resolve(f), "old");
+    }
+    Files.writeString(v1memory.resolve("memory.limit_in_bytes"), "old");
+    for (String f : List.of("cpu.weight", "cpu.max", "memory.max")) {
+      Files.writeString(v2.resolve(f), "old");
+    }
+    PodCgroups pods = new PodCgroups(CgroupDriver.CGROUPFS, List.of(new PodCgroups.Hierarchy(dir.resolve("cpu"), false),
+        new PodCgroups.Hierarchy(dir.resolve("memory"), false), new PodCgroups.Hierarchy(dir.resolve("unified"), false)));
+    var resources = new dev.podshim.store.ContainerConfig.Resources(0, 150_000, 1024, 0, 0, "", "",
+        java.util.Map.of(), java.util.Map.of(), 0);
+    var overhead = new dev.podshim.store.ContainerConfig.Resources(0, 10_000, 2, 0, 0, "", "", java.util.Map.of(),
+        java.util.Map.of(), 0);
+
+    pods.applyPodLimits(pods.podPath("/kubepods/pod1"), new dev.podshim.store.PodResources(resources, overhead));
+
+    assertThat(Files.readString(v1cpu.resolve("cpu.shares"))).isEqualTo("1026");
+    assertThat(Files.readString(v1cpu.resolve("cpu.cfs_period_us"))).isEqualTo("100000");
+    assertThat(Files.readString(v1cpu.resolve("cpu.cfs_quota_us"))).isEqualTo("160000");
+    assertThat(Files.readString(v2.resolve("cpu.max"))).isEqualTo("160000 100000");
+    assertThat(Files.readString(v2.resolve("cpu.weight"))).isEqualTo(Long.toString(PodCgroups.cpuWeight(1026)));
+    // no memory limit among the containers: the pod's stays as kubelet left it
+    assertThat(Files.readString(v1memory.resolve("memory.limit_in_bytes"))).isEqualTo("old");
+    assertThat(Files.readString(v2.resolve("memory.max"))).isEqualTo("old");
+    assertThat(PodCgroups.cpuWeight(2)).isEqualTo(1);
+    assertThat(PodCgroups.cpuWeight(262_144)).isEqualTo(10_000);
+    assertThat(systemd.podPath("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice"))
+        .isEqualTo("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice");
+    assertThat(cgroupfs.podPath("")).isEmpty();
+  }
+
+  @Test
   void underSystemdPodshimMakesNoDirectoryOfItsOwn() {
     String path = systemd.pathFor("kubepods-burstable-pod12.slice", "abc");
     assertThat(path).isEqualTo("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice/podshim-abc.scope");
