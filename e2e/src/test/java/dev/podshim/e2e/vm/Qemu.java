@@ -20,7 +20,7 @@ final class Qemu implements AutoCloseable {
   private Qemu(Process process, Path log, Path console, Path qmpSocket) {
     this.process = process;
     // a test JVM that exits (or is stopped by surefire's timeout) must not leave a VM running;
-    // kill -9 of the JVM still does, which is why every VM has its own temp dir and port
+    // kill -9 of the JVM is covered by the parent-death signal QemuCommand asks for
     Thread hook = new Thread(process::destroyForcibly, "kill-qemu-" + process.pid());
     Runtime.getRuntime().addShutdownHook(hook);
     process.onExit().thenRun(() -> {
@@ -82,7 +82,7 @@ final class Qemu implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    // nice(1) execs qemu, so this is qemu itself
+    // setpriv and nice exec qemu, so this is qemu itself
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
   }
 }

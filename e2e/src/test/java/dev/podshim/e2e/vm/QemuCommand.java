@@ -19,6 +19,12 @@ final class QemuCommand {
   }
 
   /**
+   * SIGKILL when the thread that started it dies, kill -9 of the test JVM included (the JVM's
+   * shutdown hook covers only an orderly exit); setpriv and nice exec qemu, which keeps the setting.
+   */
+  static final List<String> DIES_WITH_PARENT = List.of("setpriv", "--pdeathsig", "KILL");
+
+  /**
    * @param disk the qcow2 the guest writes to
    * @param sshPort the host's 127.0.0.1 port forwarded to the guest's ssh
    * @param hostPorts host loopback ports the guest may reach at {@link #HOST_ADDRESS}
@@ -26,7 +32,8 @@ final class QemuCommand {
    */
   static List<String> of(VmImage image, VmRecipe recipe, Path disk, int sshPort, List<Integer> hostPorts,
       Path qmpSocket, Path console, boolean restore) {
-    List<String> cmd = new ArrayList<>(List.of("nice", "-n", "10", "qemu-system-x86_64",
+    List<String> cmd = new ArrayList<>(DIES_WITH_PARENT);
+    cmd.addAll(List.of("nice", "-n", "10", "qemu-system-x86_64",
         "-nodefaults", "-no-user-config", "-machine", "q35",
         // software emulation only: this machine's /dev/kvm is a PVM hypervisor that stock kernels crash on
         "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", Integer.toString(recipe.cpus()),

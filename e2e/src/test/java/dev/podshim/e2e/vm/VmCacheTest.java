@@ -67,6 +67,26 @@ class VmCacheTest {
   }
 
   @Test
+  void entriesUnusedForTheGivenTimeAreRemovedButNotTheOneInUseOrRecentOnes() throws Exception {
+    VmCache cache = new VmCache(root);
+    for (String name : List.of("old", "recent", "current")) {
+      cache.obtain(name, dir -> Files.writeString(dir.resolve("disk.img"), name));
+    }
+    java.nio.file.attribute.FileTime monthAgo = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofDays(30)));
+    Files.setLastModifiedTime(root.resolve("old"), monthAgo);
+    Files.setLastModifiedTime(root.resolve("current"), monthAgo);
+
+    cache.pruneUnused("current", java.time.Duration.ofDays(7));
+
+    assertThat(root.resolve("old")).doesNotExist();
+    assertThat(root.resolve("old.lock")).doesNotExist();
+    assertThat(root.resolve("recent/disk.img")).hasContent("recent");
+    assertThat(root.resolve("current/disk.img")).hasContent("current");
+    assertThat(Files.getLastModifiedTime(root.resolve("current"))).isGreaterThan(monthAgo);
+  }
+
+  @Test
   void anEntryCanLiveInsideAnother() throws Exception {
     VmCache cache = new VmCache(root);
     Path image = cache.obtain("image", dir -> Files.writeString(dir.resolve("disk"), "raw"));

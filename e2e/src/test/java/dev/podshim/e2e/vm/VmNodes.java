@@ -7,6 +7,8 @@ import java.util.List;
  * machine (image from Debian's archive, then one cold boot) and taken from the cache after that.
  */
 public final class VmNodes {
+  /** How long an image of another recipe stays in the cache after its last use. */
+  private static final java.time.Duration UNUSED_IMAGES_KEPT = java.time.Duration.ofDays(7);
   private static SavedVm saved;
 
   private VmNodes() {
@@ -22,6 +24,7 @@ public final class VmNodes {
       long start = System.nanoTime();
       VmImage image = new VmImage(cache.obtain(imageKey, dir -> new VmImageBuilder(recipe).build(dir)));
       VmTimings.report("image " + imageKey + " (built or found in " + cache.root() + ")", start);
+      cache.pruneUnused(imageKey, UNUSED_IMAGES_KEPT);
       // a saved machine is restored only by the QEMU that saved it
       String stateKey = "state-" + VmRecipe.sha256(qemuVersion()).substring(0, 12);
       start = System.nanoTime();
