@@ -1,0 +1,135 @@
+package dev.podshim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.podshim.cri.v1.ContainerConfig;
+import dev.podshim.cri.v1.ExecSyncRequest;
+import dev.podshim.cri.v1.ImageSpec;
+import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.Mount;
+import dev.podshim.cri.v1.PodSandbox;
+import dev.podshim.cri.v1.PodSandboxConfig;
+import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.RemoveContainerRequest;
+import dev.podshim.cri.v1.RemovePodSandboxRequest;
+import dev.podshim.cri.v1.StartContainerRequest;
+import dev.podshim.image.ImageTestRegistry;
+import dev.podshim.os.Mounts;
+import dev.podshim.os.Prctl;
+import dev.podshim.testing.Children;
+import dev.podshim.testing.Containers;
+import dev.podshim.testing.DaemonProcess;
+import dev.podshim.testing.NodeLeaks;
+import dev.podshim.testing.Pods;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Image volumes across kill -9 of the real daemon: holds survive, stale ones go, an unmounted volume comes back. */
+class ImageVolumeRestartTest {
+  @TempDir static Path shared;
+  static ImageTestRegistry registry;
+  static String busybox;
+  static String data;
+
+  @TempDir Path root;
+  DaemonProcess daemon;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Prctl.setChildSubreaper(); // a killed daemon's conmons come to us, as to systemd
+    registry = ImageTestRegistry.start(shared.resolve("registry"));
+    busybox = registry.pushBusybox("test/busybox", "1");
+    data = registry.pushVolumeData("test/data", "1");
+  }
+
+  @AfterAll
+  static void stopRegistry() throws Exception {
+    registry.close();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (daemon != null) {
+      try {
+        for (PodSandbox p : daemon.runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+          daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        }
+        daemon.terminate();
+      } finally {
+        daemon.close();
+      }
+    }
+    Children.reapExited();
+    new dev.podshim.testing.TestNetwork(root).close();
+    assertThat(NodeLeaks.of(root).empty()).as("left behind: %s", NodeLeaks.of(root)).isTrue();
+  }
+
+  private String run(String podId, PodSandboxConfig.Builder pod, String name) {
+    ContainerConfig.Builder config = Containers.config(name, busybox, "sleep", "1000").addMounts(Mount.newBuilder()
+        .setContainerPath("/vol").setImage(ImageSpec.newBuilder().setImage(data)).setReadonly(true));
+    String id = daemon.runtime.createContainer(Containers.create(podId, pod, config)).getContainerId();
+    daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  private String read(String id) {
+    return daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(10)
+        .addAllCmd(List.of("cat", "/vol/data/hello.txt")).build()).getStdout().toStringUtf8().trim();
+  }
+
+  @Test
+  void killMinus9KeepsHoldsDropsStaleOnesAndRemountsAfterAReboot() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    for (String image : List.of(busybox, data)) {
+      daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    }
+    PodSandboxConfig.Builder pod = Pods.config("p");
+    String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    String first = run(podId, pod, "first");
+    Path volume = onlyVolume();
+
+    daemon.kill9();
+    // a hold of a container that is gone, and a volume whose mount a crash interrupted
+    Files.writeString(volume.resolve("holders").resolve("ab".repeat(32)), "");
+    Path halfMade = Files.createDirectories(root.resolve("images/volumes").resolve("cd".repeat(32)).resolve("rootfs"));
+    daemon = new DaemonProcess(root).start();
+    assertThat(holders(volume)).containsExactly(first);
+    assertThat(halfMade.getParent()).doesNotExist();
+    assertThat(Mounts.isMountPoint(volume.resolve("rootfs"))).isTrue();
+    assertThat(read(first)).isEqualTo("hello from an image volume");
+
+    // a reboot takes the mount while the state stays: the next container mounts it again
+    daemon.kill9();
+    Mounts.unmount(volume.resolve("rootfs"));
+    daemon = new DaemonProcess(root).start();
+    String second = run(podId, pod, "second");
+    assertThat(read(second)).isEqualTo("hello from an image volume");
+    assertThat(holders(volume)).containsExactlyInAnyOrder(first, second);
+    assertThat(NodeLeaks.of(root).mounts().stream().filter(m -> m.startsWith(volume.toString()))).hasSize(1);
+
+    daemon.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(first).build());
+    daemon.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(second).build());
+    assertThat(volume).doesNotExist();
+  }
+
+  private Path onlyVolume() throws IOException {
+    try (var entries = Files.list(root.resolve("images/volumes"))) {
+      List<Path> all = entries.toList();
+      assertThat(all).hasSize(1);
+      return all.getFirst();
+    }
+  }
+
+  private static List<String> holders(Path volume) throws IOException {
+    try (var entries = Files.list(volume.resolve("holders"))) {
+      return entries.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}
