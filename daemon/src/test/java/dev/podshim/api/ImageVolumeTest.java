@@ -90,6 +90,10 @@ class ImageVolumeTest extends ContainerHarnessTest {
     String a = run(withVolume("a", dataId, m -> m));
     String b = run(withVolume("b", data, m -> m.setImageSubPath("data")));
     assertThat(volumeMounts()).as("one mount for both").hasSize(1);
+    Mount reported = Containers.status(cri.runtime, b).getMounts(0);
+    assertThat(reported.getImage().getImage()).as("ContainerStatus, as the client sent it").isEqualTo(data);
+    assertThat(reported.getImageSubPath()).isEqualTo("data");
+    assertThat(reported.getReadonly()).isTrue();
     assertThat(out(b, "cat", "/vol/hello.txt")).isEqualTo("hello from an image volume");
 
     assertCode(() -> cri.images.removeImage(RemoveImageRequest.newBuilder().setImage(
