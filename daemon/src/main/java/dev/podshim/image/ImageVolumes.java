@@ -179,13 +179,7 @@ public final class ImageVolumes {
     if (!holders(volume).isEmpty() && Files.exists(volume.resolve(META))) {
       return false;
     }
-    Path rootfs = volume.resolve("rootfs");
-    for (int i = 0; i < 16 && Files.exists(rootfs) && Mounts.isMountPoint(rootfs); i++) {
-      Mounts.unmount(rootfs);
-    }
-    if (Files.exists(rootfs) && Mounts.isMountPoint(rootfs)) {
-      throw new IOException(rootfs + " is still mounted"); // never delete through a live mount
-    }
+    Snapshots.unmountAll(volume.resolve("rootfs")); // never delete through a live mount
     LayerUnpacker.deleteTree(volume);
     return true;
   }

@@ -112,7 +112,8 @@ public final class Snapshots {
     }
   }
 
-  private static void unmountAll(Path rootfs) throws IOException {
+  /** Unmounts everything stacked on {@code rootfs}; fails rather than leave a mount one might delete through. */
+  static void unmountAll(Path rootfs) throws IOException {
     for (int i = 0; i < 16 && Files.exists(rootfs) && Mounts.isMountPoint(rootfs); i++) {
       Mounts.unmount(rootfs);
     }
