@@ -288,6 +288,22 @@ public final class ImageService {
   }
 
   /**
+   * The unpacked layers of {@code chain} (bottom first) as overlayfs stacks them, topmost first.
+   * FAILED_PRECONDITION when one is not unpacked.
+   */
+  List<Path> lowersTopFirst(String imageId, List<Digest> chain) {
+    List<Path> lowers = new ArrayList<>();
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      if (!layers.has(chain.get(i))) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "image " + imageId + ": layer " + chain.get(i)
+            + " is not unpacked; pull the image again");
+      }
+      lowers.add(layers.fs(chain.get(i)));
+    }
+    return lowers;
+  }
+
+  /**
    * Removes an image. By name:tag only that tag goes while the image has others; by id or
    * digest (or its last tag) the image goes, and content nothing else uses is deleted. A missing
    * image is not an error. A pinned image, or one a container mounts as a volume, is refused

@@ -8,10 +8,8 @@ import dev.podshim.store.StateFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,9 +30,6 @@ public final class ImageVolumes {
   private final Path dir;
   private final ImageService images;
   private final ReentrantLock storeLock;
-
-  /** What {@code volume.json} keeps: the image and the layers it stacks, bottom first. */
-  record Meta(String imageId, List<String> chainIds) {}
 
   ImageVolumes(Path dir, ImageService images, ReentrantLock storeLock) {
     this.dir = dir;
@@ -72,22 +67,13 @@ public final class ImageVolumes {
   /** Mounts the volume afresh; holders recorded before (a volume unmounted by a reboot) stay. */
   private void mount(ImageRecord image, Path volume, Path rootfs, Cleanup cleanup) throws IOException {
     List<Digest> chain = image.layers().stream().map(l -> Digest.parse(l.chainId())).toList();
-    for (Digest c : chain) {
-      if (!images.hasLayer(c)) {
-        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "image " + image.id() + ": layer " + c
-            + " is not unpacked; pull the image again");
-      }
-    }
+    List<Path> lowers = new ArrayList<>(images.lowersTopFirst(image.id(), chain));
     boolean fresh = !Files.exists(volume);
     Files.createDirectories(rootfs);
     if (fresh) {
       cleanup.push("remove " + volume, () -> LayerUnpacker.deleteTree(volume));
     }
-    StateFile.write(volume.resolve(META), new Meta(image.id(), chain.stream().map(Digest::toString).toList()));
-    List<Path> lowers = new ArrayList<>();
-    for (int i = chain.size() - 1; i >= 0; i--) {
-      lowers.add(images.layerPath(chain.get(i)));
-    }
+    StateFile.write(volume.resolve(META), new Snapshots.Meta(image.id(), chain.stream().map(Digest::toString).toList()));
     // overlayfs without an upper dir wants two lower dirs: an empty one at the bottom changes nothing
     lowers.add(Files.createDirectories(volume.resolve("empty")));
     try {
@@ -160,19 +146,7 @@ public final class ImageVolumes {
 
   /** Chain ids every volume stacks, kept by garbage collection. */
   Set<Digest> chainIdsInUse() {
-    Set<Digest> out = new HashSet<>();
-    try {
-      for (Path volume : volumes()) {
-        try {
-          StateFile.read(volume.resolve(META), Meta.class).chainIds().forEach(c -> out.add(Digest.parse(c)));
-        } catch (NoSuchFileException e) {
-          // not yet recorded: it keeps nothing
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("list image volumes in " + dir, e);
-    }
-    return out;
+    return Snapshots.chainIdsRecorded(dir, META);
   }
 
   private boolean removeIfUnheld(Path volume) throws IOException {
