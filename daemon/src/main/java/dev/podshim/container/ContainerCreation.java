@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The steps of CreateContainer and their undo: meta.json first, then the rootfs snapshot, the
- * image volumes it mounts, the bundle, and conmon (which has the runtime create the container). A crash part-way leaves a
- * container whose status is not {@code created}, which recovery tears down with {@link #teardown}.
+ * image volumes it mounts, the bundle, and conmon (which has the runtime create the container).
+ * A crash part-way leaves a container whose status is not {@code created}, which recovery tears
+ * down with {@link #teardown}.
  */
 final class ContainerCreation {
   private static final ObjectMapper JSON = new ObjectMapper();

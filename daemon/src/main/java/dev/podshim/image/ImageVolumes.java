@@ -73,7 +73,8 @@ public final class ImageVolumes {
     if (fresh) {
       cleanup.push("remove " + volume, () -> LayerUnpacker.deleteTree(volume));
     }
-    StateFile.write(volume.resolve(META), new Snapshots.Meta(image.id(), chain.stream().map(Digest::toString).toList()));
+    StateFile.write(volume.resolve(META),
+        new Snapshots.Meta(image.id(), chain.stream().map(Digest::toString).toList()));
     // overlayfs without an upper dir wants two lower dirs: an empty one at the bottom changes nothing
     lowers.add(Files.createDirectories(volume.resolve("empty")));
     try {

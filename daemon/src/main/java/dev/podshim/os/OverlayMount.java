@@ -45,8 +45,8 @@ final class OverlayMount {
       throw new IllegalArgumentException("an overlay needs both an upper and a work dir, or neither");
     }
     if (lowersTopFirst.size() < (upper == null ? 2 : 1)) {
-      throw new IllegalArgumentException("an overlay " + (upper == null ? "without an upper dir needs two" : "needs one")
-          + " lower dirs at least");
+      throw new IllegalArgumentException("an overlay " + (upper == null ? "without an upper dir needs two"
+          : "needs one") + " lower dirs at least");
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Libc.errnoSlot(arena);

@@ -39,7 +39,8 @@ class ImageVolumeConfigTest {
   static Stream<Arguments> refused() {
     return Stream.of(
         Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setImageSubPath("../x"), "config.mounts[1].image_sub_path"),
-        Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setImageSubPath("a/../../x"), "config.mounts[1].image_sub_path"),
+        Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setImageSubPath("a/../../x"),
+            "config.mounts[1].image_sub_path"),
         Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setImageSubPath("/abs"), "config.mounts[1].image_sub_path"),
         Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setImageSubPath("nul\0"), "config.mounts[1].image_sub_path"),
         Arguments.of((UnaryOperator<Mount.Builder>) m -> m.setReadonly(false), "config.mounts[1].readonly"),

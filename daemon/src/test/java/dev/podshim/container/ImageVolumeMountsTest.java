@@ -27,7 +27,8 @@ class ImageVolumeMountsTest {
     Files.createSymbolicLink(image.resolve("data/rel"), Path.of("sub"));
     // would reach the host's directory if the link were followed on the host
     Files.createSymbolicLink(image.resolve("data/out"), host.resolve("secret"));
-    Files.createSymbolicLink(image.resolve("data/up"), Path.of("../../../../../../..").resolve(host.toString().substring(1)));
+    Files.createSymbolicLink(image.resolve("data/up"),
+        Path.of("../../../../../../..").resolve(host.toString().substring(1)));
   }
 
   @Test
