@@ -2,17 +2,22 @@ package dev.podshim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.Mount;
 import dev.podshim.cri.v1.PodSandbox;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PullImageRequest;
+import dev.podshim.cri.v1.RemoveContainerRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopContainerRequest;
 import dev.podshim.image.ImageTestRegistry;
+import dev.podshim.os.Mounts;
 import dev.podshim.os.Pidfd;
 import dev.podshim.os.Prctl;
 import dev.podshim.testing.Children;
@@ -20,20 +25,27 @@ import dev.podshim.testing.Containers;
 import dev.podshim.testing.DaemonProcess;
 import dev.podshim.testing.NodeLeaks;
 import dev.podshim.testing.Pods;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real daemon process with running containers: kill -9 loses none, and exits while it is down are seen. */
+/**
+ * The real daemon process with running containers: kill -9 loses none, exits while it is down are
+ * seen, image volumes keep their holders.
+ */
 class ContainerRestartTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   @TempDir static Path shared;
   static ImageTestRegistry registry;
   static String busybox;
+  static String data;
 
   @TempDir Path root;
   DaemonProcess daemon;
@@ -43,6 +55,7 @@ class ContainerRestartTest {
     Prctl.setChildSubreaper(); // a killed daemon's conmons come to us, as to systemd
     registry = ImageTestRegistry.start(shared.resolve("registry"));
     busybox = registry.pushBusybox("test/busybox", "1");
+    data = registry.pushVolumeData("test/data", "1");
   }
 
   @AfterAll
@@ -113,5 +126,68 @@ class ContainerRestartTest {
     daemon.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(server).setTimeout(0).build());
     var stopped = Containers.awaitState(daemon.runtime, server, ContainerState.CONTAINER_EXITED, WAIT);
     assertThat(stopped.getExitCode()).isEqualTo(137);
+  }
+
+  private String runWithImageVolume(String podId, PodSandboxConfig.Builder pod, String name) {
+    ContainerConfig.Builder config = Containers.config(name, busybox, "sleep", "1000").addMounts(Mount.newBuilder()
+        .setContainerPath("/vol").setImage(ImageSpec.newBuilder().setImage(data)).setReadonly(true));
+    String id = daemon.runtime.createContainer(Containers.create(podId, pod, config)).getContainerId();
+    daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  private String readImageVolume(String id) {
+    return daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(10)
+        .addAllCmd(List.of("cat", "/vol/data/hello.txt")).build()).getStdout().toStringUtf8().trim();
+  }
+
+  /** Image volumes: holds survive, stale ones go, a volume whose mount is gone (a reboot) is mounted again. */
+  @Test
+  void killMinus9KeepsImageVolumeHoldsDropsStaleOnesAndRemountsAfterAReboot() throws Exception {
+    daemon = new DaemonProcess(root).start();
+    for (String image : List.of(busybox, data)) {
+      daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    }
+    PodSandboxConfig.Builder pod = Pods.config("p");
+    String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    String first = runWithImageVolume(podId, pod, "first");
+    Path volume = onlyVolume();
+
+    daemon.kill9();
+    // a hold of a container that is gone, and a volume whose mount a crash interrupted
+    Files.writeString(volume.resolve("holders").resolve("ab".repeat(32)), "");
+    Path halfMade = Files.createDirectories(root.resolve("images/volumes").resolve("cd".repeat(32)).resolve("rootfs"));
+    daemon = new DaemonProcess(root).start();
+    assertThat(holders(volume)).containsExactly(first);
+    assertThat(halfMade.getParent()).doesNotExist();
+    assertThat(Mounts.isMountPoint(volume.resolve("rootfs"))).isTrue();
+    assertThat(readImageVolume(first)).isEqualTo("hello from an image volume");
+
+    // a reboot takes the mount while the state stays: the next container mounts it again
+    daemon.kill9();
+    Mounts.unmount(volume.resolve("rootfs"));
+    daemon = new DaemonProcess(root).start();
+    String second = runWithImageVolume(podId, pod, "second");
+    assertThat(readImageVolume(second)).isEqualTo("hello from an image volume");
+    assertThat(holders(volume)).containsExactlyInAnyOrder(first, second);
+    assertThat(NodeLeaks.of(root).mounts().stream().filter(m -> m.startsWith(volume.toString()))).hasSize(1);
+
+    daemon.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(first).build());
+    daemon.runtime.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(second).build());
+    assertThat(volume).doesNotExist();
+  }
+
+  private Path onlyVolume() throws IOException {
+    try (var entries = Files.list(root.resolve("images/volumes"))) {
+      List<Path> all = entries.toList();
+      assertThat(all).hasSize(1);
+      return all.getFirst();
+    }
+  }
+
+  private static List<String> holders(Path volume) throws IOException {
+    try (var entries = Files.list(volume.resolve("holders"))) {
+      return entries.map(p -> p.getFileName().toString()).toList();
+    }
   }
 }

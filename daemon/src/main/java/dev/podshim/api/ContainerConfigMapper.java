@@ -91,8 +91,11 @@ final class ContainerConfigMapper {
   private static Mount mount(int i, dev.podshim.cri.v1.Mount m) {
     Inputs.path("config.mounts[" + i + "].container_path", m.getContainerPath(), Inputs.MAX_PATH_BYTES);
     Inputs.path("config.mounts[" + i + "].host_path", m.getHostPath(), Inputs.MAX_PATH_BYTES);
-    if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
-      throw CriException.invalidArgument("config.mounts[" + i + "].image: image volume mounts are not supported");
+    boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
+    if (image) {
+      imageVolume(i, m);
+    } else if (!m.getImageSubPath().isEmpty()) {
+      throw CriException.invalidArgument("config.mounts[" + i + "].image_sub_path: needs image to be set");
     }
     if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
       throw CriException.invalidArgument("config.mounts[" + i + "]: id-mapped mounts are not supported");
@@ -110,7 +113,30 @@ final class ContainerConfigMapper {
       }
     }
     return new Mount(m.getContainerPath(), m.getHostPath(), m.getReadonly(), m.getRecursiveReadOnly(), values[p],
-        m.getMountOptionsList().stream().distinct().toList());
+        m.getMountOptionsList().stream().distinct().toList(), image ? m.getImage().getImage() : "",
+        m.getImageSubPath());
+  }
+
+  /** An image volume, as containerd takes one: no host path, read-only, a sub path that stays relative and inside. */
+  private static void imageVolume(int i, dev.podshim.cri.v1.Mount m) {
+    String field = "config.mounts[" + i + "]";
+    imageName(field + ".image.image", m.getImage().getImage());
+    if (!m.getHostPath().isEmpty()) {
+      throw CriException.invalidArgument(field + ".host_path: must be empty for an image volume, got "
+          + Inputs.quoted(m.getHostPath()));
+    }
+    if (!m.getReadonly()) {
+      throw CriException.invalidArgument(field + ".readonly: an image volume is mounted read-only; set readonly");
+    }
+    String sub = m.getImageSubPath();
+    Inputs.path(field + ".image_sub_path", sub, Inputs.MAX_PATH_BYTES);
+    if (sub.startsWith("/")) {
+      throw CriException.invalidArgument(field + ".image_sub_path: must be relative to the image's root, got "
+          + Inputs.quoted(sub));
+    }
+    if (java.util.Arrays.asList(sub.split("/")).contains("..")) {
+      throw CriException.invalidArgument(field + ".image_sub_path: must not contain \"..\", got " + Inputs.quoted(sub));
+    }
   }
 
   static Resources resources(LinuxContainerResources r) {

@@ -56,9 +56,13 @@ final class ContainerMapper {
         .setResources(ContainerResources.newBuilder().setLinux(
             resources(status.resources() != null ? status.resources() : meta.config().resources())));
     for (ContainerConfig.Mount m : meta.config().mounts()) {
-      out.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath())
+      Mount.Builder mount = Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath())
           .setReadonly(m.readonly()).setRecursiveReadOnly(m.recursiveReadOnly())
-          .setPropagation(MountPropagation.forNumber(m.propagation().ordinal())));
+          .setPropagation(MountPropagation.forNumber(m.propagation().ordinal()));
+      if (m.mountsImage()) { // as the client sent it: kubelet reads the image volume's image back from here
+        mount.setImage(ImageSpec.newBuilder().setImage(m.image())).setImageSubPath(m.imageSubPath());
+      }
+      out.addMounts(mount);
     }
     if (status.user() != null) {
       out.setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder()

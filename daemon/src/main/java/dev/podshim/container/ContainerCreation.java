@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The steps of CreateContainer and their undo: meta.json first, then the rootfs snapshot, the
- * bundle, and conmon (which has the runtime create the container). A crash part-way leaves a
- * container whose status is not {@code created}, which recovery tears down with {@link #teardown}.
+ * image volumes it mounts, the bundle, and conmon (which has the runtime create the container).
+ * A crash part-way leaves a container whose status is not {@code created}, which recovery tears
+ * down with {@link #teardown}.
  */
 final class ContainerCreation {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +77,11 @@ final class ContainerCreation {
     return attachLinks.removeAllBut(containers);
   }
 
+  /** At start-up: the holds on image volumes of containers that no longer exist; returns the volumes unmounted. */
+  int releaseStaleImageVolumes(java.util.Set<String> containers) {
+    return images.volumes().retainOnly(containers);
+  }
+
   Container create(String id, String name, Sandbox sandbox, ContainerConfig config, OciRuntime runtime,
       @Nullable Path targetPidns) {
     ImageInfo image = images.status(config.image())
@@ -97,7 +103,9 @@ final class ContainerCreation {
         Path rootfs = images.snapshots().prepare(image.id(), id);
         cleanup.push("release rootfs", () -> images.snapshots().release(id));
         makeVolumeDirs(rootfs, imageConfig, config);
-        BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, podContext(sandbox),
+        cleanup.push("release image volumes", () -> images.volumes().release(id));
+        ContainerConfig mounted = ImageVolumeMounts.resolve(config, images.volumes(), id);
+        BuiltSpec built = SpecBuilder.build(new SpecInput(id, mounted, imageConfig, rootfs, podContext(sandbox),
             targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
@@ -130,7 +138,7 @@ final class ContainerCreation {
 
   /**
    * Releases everything a container holds: runtime state, conmon leftovers, its attach socket
-   * link, rootfs, its directory.
+   * link, rootfs, its holds on image volumes, its directory.
    */
   void teardown(Container c, OciRuntime runtime) {
     monitor.forget(c);
@@ -141,6 +149,7 @@ final class ContainerCreation {
       throw CriException.internal("remove container " + c.id() + ": attach socket link: " + e.getMessage(), e);
     }
     images.snapshots().release(c.id());
+    images.volumes().release(c.id());
     try {
       store.delete(c);
     } catch (CriException e) {

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Start-up: re-attaches to the conmon of every container that was running, records the exits of
  * those that ended while the daemon was down (from conmon's exit file), and tears down containers
  * whose CreateContainer never finished (conmon, runtime state, rootfs, directory), and removes the
- * attach socket links of containers that are gone. Containers are
+ * attach socket links and image volume holds of containers that are gone. Containers are
  * recovered in parallel, as containerd's restart does, under one deadline.
  */
 public final class ContainerRecovery {
@@ -83,6 +83,10 @@ public final class ContainerRecovery {
       int staleLinks = creation.removeStaleAttachLinks(onDisk);
       if (staleLinks > 0) {
         LOG.atInfo().addKeyValue("count", staleLinks).log("removed attach socket links of containers that are gone");
+      }
+      int staleVolumes = creation.releaseStaleImageVolumes(onDisk);
+      if (staleVolumes > 0) {
+        LOG.atInfo().addKeyValue("count", staleVolumes).log("unmounted image volumes no container holds");
       }
       for (EntityStore.Loaded<Container> loaded : all) {
         Container c = loaded.entity();

@@ -147,6 +147,9 @@ final class SpecMounts {
   private Mount criMount(String field, ContainerConfig.Mount m) {
     String destination = Path.of(Fields.absolute(field + ".container_path", m.containerPath())).normalize().toString();
     Path source = realHostPath(field + ".host_path", m.hostPath());
+    // an image volume comes readonly (the mapper refuses it otherwise). Not noexec: KEP-4639 dropped
+    // that default (kubernetes/enhancements#5354, kubernetes#135775) and neither containerd nor
+    // CRI-O adds it; a client that wants it sends mount_options noexec, applied below.
     if (m.recursiveReadOnly() && !m.readonly()) {
       throw invalid(field + ".recursive_read_only", "needs readonly to be set too");
     }

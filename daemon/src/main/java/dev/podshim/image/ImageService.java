@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout under {@code <root>/images}: {@code blobs/sha256/<hex>} (manifests, configs, layer
  * blobs), {@code layers/<chain id hex>/fs} (unpacked, overlayfs-ready), {@code index.json} (the
- * image records), {@code snapshots/<key>} (container rootfs), {@code ingest/} (downloads in progress).
+ * image records), {@code snapshots/<key>} (container rootfs), {@code volumes/<image id hex>} (images
+ * mounted read-only as volumes), {@code ingest/} (downloads in progress).
  */
 public final class ImageService {
   private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
@@ -43,6 +44,7 @@ public final class ImageService {
   private final Puller puller;
   private final ImageMetrics metrics;
   private final Snapshots snapshots;
+  private final ImageVolumes volumes;
   private final ImageFilesystem filesystem;
   private final Set<String> pinned;
   private final ReentrantLock storeLock = new ReentrantLock();
@@ -61,6 +63,7 @@ public final class ImageService {
     this.metrics = new ImageMetrics(this::storeSizeBytes);
     this.puller = new Puller(client, content, layers, metrics, leases, platform);
     this.snapshots = new Snapshots(dir.resolve("snapshots"), this, storeLock);
+    this.volumes = new ImageVolumes(dir.resolve("volumes"), this, storeLock);
     this.filesystem = new ImageFilesystem(dir, Path.of("/proc/self/mountinfo"), layers::recordedDiskUsage);
     Set<String> pins = new HashSet<>();
     for (String p : registry.pinnedImages()) {
@@ -95,6 +98,10 @@ public final class ImageService {
 
   public Snapshots snapshots() {
     return snapshots;
+  }
+
+  public ImageVolumes volumes() {
+    return volumes;
   }
 
   public ImageFilesystem filesystem() {
@@ -281,9 +288,26 @@ public final class ImageService {
   }
 
   /**
+   * The unpacked layers of {@code chain} (bottom first) as overlayfs stacks them, topmost first.
+   * FAILED_PRECONDITION when one is not unpacked.
+   */
+  List<Path> lowersTopFirst(String imageId, List<Digest> chain) {
+    List<Path> lowers = new ArrayList<>();
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      if (!layers.has(chain.get(i))) {
+        throw new CriException(CriException.Kind.FAILED_PRECONDITION, "image " + imageId + ": layer " + chain.get(i)
+            + " is not unpacked; pull the image again");
+      }
+      lowers.add(layers.fs(chain.get(i)));
+    }
+    return lowers;
+  }
+
+  /**
    * Removes an image. By name:tag only that tag goes while the image has others; by id or
    * digest (or its last tag) the image goes, and content nothing else uses is deleted. A missing
-   * image is not an error. A pinned image is refused with FAILED_PRECONDITION.
+   * image is not an error. A pinned image, or one a container mounts as a volume, is refused
+   * with FAILED_PRECONDITION.
    */
   public void remove(String reference) {
     storeLock.lock();
@@ -306,6 +330,11 @@ public final class ImageService {
         if (isPinned(r)) {
           throw new CriException(CriException.Kind.FAILED_PRECONDITION, "remove image " + reference + " (" + r.id()
               + "): pinned by registry.pinned_images");
+        }
+        Set<String> holders = volumes.holdersOf(r.id());
+        if (!holders.isEmpty()) {
+          throw new CriException(CriException.Kind.FAILED_PRECONDITION, "remove image " + reference + " (" + r.id()
+              + "): mounted as a volume by container " + String.join(", ", holders));
         }
         m.remove(r.id());
         removed[0] = true;
@@ -345,7 +374,9 @@ public final class ImageService {
           live.add("chain:" + l.chainId());
         }
       }
-      for (Digest chain : snapshots.chainIdsInUse()) {
+      Set<Digest> mounted = new HashSet<>(snapshots.chainIdsInUse());
+      mounted.addAll(volumes.chainIdsInUse());
+      for (Digest chain : mounted) {
         live.add("chain:" + chain);
       }
       int blobs = 0;

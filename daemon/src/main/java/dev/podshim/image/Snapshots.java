@@ -29,7 +29,10 @@ public final class Snapshots {
   private final ImageService images;
   private final ReentrantLock storeLock;
 
-  /** What {@code snapshot.json} keeps: the image and the layers it stacks, bottom first. */
+  /**
+   * What {@code snapshot.json} (and an image volume's {@code volume.json}) keeps: the image and the
+   * layers it stacks, bottom first.
+   */
   record Meta(String imageId, List<String> chainIds) {}
 
   Snapshots(Path dir, ImageService images, ReentrantLock storeLock) {
@@ -56,12 +59,7 @@ public final class Snapshots {
       }
       List<Digest> chain = images.chainIds(imageId)
           .orElseThrow(() -> CriException.notFound("image " + imageId + " not found"));
-      for (Digest c : chain) {
-        if (!images.hasLayer(c)) {
-          throw new CriException(CriException.Kind.FAILED_PRECONDITION, "image " + imageId + ": layer " + c
-              + " is not unpacked; pull the image again");
-        }
-      }
+      List<Path> lowers = new ArrayList<>(images.lowersTopFirst(imageId, chain));
       unmountAll(rootfs); // a stale snapshot: never delete through a live mount
       LayerUnpacker.deleteTree(snap);
       Files.createDirectories(snap);
@@ -70,10 +68,6 @@ public final class Snapshots {
       Path work = Files.createDirectories(snap.resolve("work"));
       Files.createDirectories(rootfs);
       StateFile.write(snap.resolve("snapshot.json"), new Meta(imageId, chain.stream().map(Digest::toString).toList()));
-      List<Path> lowers = new ArrayList<>();
-      for (int i = chain.size() - 1; i >= 0; i--) {
-        lowers.add(images.layerPath(chain.get(i)));
-      }
       if (lowers.isEmpty()) {
         lowers.add(Files.createDirectories(snap.resolve("empty")));
       }
@@ -112,7 +106,8 @@ public final class Snapshots {
     }
   }
 
-  private static void unmountAll(Path rootfs) throws IOException {
+  /** Unmounts everything stacked on {@code rootfs}; fails rather than leave a mount one might delete through. */
+  static void unmountAll(Path rootfs) throws IOException {
     for (int i = 0; i < 16 && Files.exists(rootfs) && Mounts.isMountPoint(rootfs); i++) {
       Mounts.unmount(rootfs);
     }
@@ -128,23 +123,30 @@ public final class Snapshots {
 
   /** Chain ids every existing snapshot stacks, kept by garbage collection. */
   Set<Digest> chainIdsInUse() {
+    return chainIdsRecorded(dir, "snapshot.json");
+  }
+
+  /**
+   * The chain ids that the {@link Meta} file {@code metaName} of each directory in {@code parent}
+   * records (snapshots, image volumes).
+   */
+  static Set<Digest> chainIdsRecorded(Path parent, String metaName) {
     Set<Digest> out = new HashSet<>();
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(parent)) {
       return out;
     }
-    try (var entries = Files.list(dir)) {
-      for (Path snap : (Iterable<Path>) entries::iterator) {
-        Path meta = snap.resolve("snapshot.json");
+    try (var entries = Files.list(parent)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
         try {
-          for (String c : StateFile.read(meta, Meta.class).chainIds()) {
+          for (String c : StateFile.read(entry.resolve(metaName), Meta.class).chainIds()) {
             out.add(Digest.parse(c));
           }
         } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
-          // a snapshot released while we list (or not yet recorded): it keeps nothing
+          // released while we list (or not yet recorded): it keeps nothing
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("list snapshots in " + dir, e);
+      throw new UncheckedIOException("list " + parent, e);
     }
     return out;
   }

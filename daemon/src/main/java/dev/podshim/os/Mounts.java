@@ -72,6 +72,14 @@ public final class Mounts {
   }
 
   /**
+   * Mounts a read-only overlayfs of {@code lowersTopFirst} (at least two) on {@code target}, which
+   * must exist: with no upper dir the kernel refuses every write (EROFS).
+   */
+  public static void readOnlyOverlay(Path target, List<Path> lowersTopFirst) {
+    OverlayMount.mount(target, lowersTopFirst, null, null);
+  }
+
+  /**
    * mount(2) of an overlayfs with an option string, e.g. {@code
    * "lowerdir=/a:/b,upperdir=/u,workdir=/w"}: the path for kernels before 6.8.
    */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Mounts an overlayfs. Each lower dir goes to the kernel in its own {@code fsconfig} call
@@ -34,12 +35,18 @@ final class OverlayMount {
 
   private OverlayMount() {}
 
-  static void mount(Path target, List<Path> lowersTopFirst, Path upper, Path work) {
+  /**
+   * Mounts lower dirs under an upper one; with {@code upper} and {@code work} null, the overlay has
+   * lower dirs only and the kernel makes it read-only (it then needs at least two of them).
+   */
+  static void mount(Path target, List<Path> lowersTopFirst, @Nullable Path upper, @Nullable Path work) {
     requireNonNull(target, "target");
-    requireNonNull(upper, "upper");
-    requireNonNull(work, "work");
-    if (lowersTopFirst.isEmpty()) {
-      throw new IllegalArgumentException("an overlay needs at least one lower dir");
+    if ((upper == null) != (work == null)) {
+      throw new IllegalArgumentException("an overlay needs both an upper and a work dir, or neither");
+    }
+    if (lowersTopFirst.size() < (upper == null ? 2 : 1)) {
+      throw new IllegalArgumentException("an overlay " + (upper == null ? "without an upper dir needs two"
+          : "needs one") + " lower dirs at least");
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Libc.errnoSlot(arena);
@@ -59,8 +66,10 @@ final class OverlayMount {
         List<Map.Entry<String, String>> options = new ArrayList<>();
         lowersTopFirst.subList(1, lowersTopFirst.size())
             .forEach(lower -> options.add(Map.entry("lowerdir+", lower.toString())));
-        options.add(Map.entry("upperdir", upper.toString()));
-        options.add(Map.entry("workdir", work.toString()));
+        if (upper != null && work != null) {
+          options.add(Map.entry("upperdir", upper.toString()));
+          options.add(Map.entry("workdir", work.toString()));
+        }
         if (HAS_INDEX_OPTION) {
           options.add(Map.entry("index", "off"));
         }
@@ -117,13 +126,15 @@ final class OverlayMount {
     return new OsException("mount -t overlay", target.toString(), errno, reason);
   }
 
-  private static void mountWithOptionString(Path target, List<Path> lowersTopFirst, Path upper,
-      Path work) {
+  private static void mountWithOptionString(Path target, List<Path> lowersTopFirst, @Nullable Path upper,
+      @Nullable Path work) {
     StringBuilder data = new StringBuilder("lowerdir=");
     for (int i = 0; i < lowersTopFirst.size(); i++) {
       data.append(i == 0 ? "" : ":").append(lowersTopFirst.get(i));
     }
-    data.append(",upperdir=").append(upper).append(",workdir=").append(work);
+    if (upper != null) {
+      data.append(",upperdir=").append(upper).append(",workdir=").append(work);
+    }
     if (HAS_INDEX_OPTION) {
       data.append(",index=off");
     }

@@ -59,6 +59,12 @@ public record ContainerConfig(
     requireNonNull(stopSignal, "stopSignal");
   }
 
+  /** The same config with other mounts (image volumes resolved to where they are mounted). */
+  public ContainerConfig withMounts(List<Mount> newMounts) {
+    return new ContainerConfig(name, attempt, image, userSpecifiedImage, command, args, workingDir, envs, newMounts,
+        devices, labels, annotations, logPath, stdin, stdinOnce, tty, resources, security, stopSignal);
+  }
+
   private static Map<String, String> sorted(Map<String, String> map) {
     return Collections.unmodifiableMap(new TreeMap<>(map));
   }
@@ -78,13 +84,15 @@ public record ContainerConfig(
   }
 
   /**
-   * A bind mount of a host path, or (image non-empty) of an image's rootfs.
+   * A bind mount of a host path, or (image non-empty) of an image mounted read-only as a volume.
    *
-   * @param hostPath as the client gave it; resolved (symlinks followed) at create time
+   * @param hostPath as the client gave it; resolved (symlinks followed) at create time; empty for an image volume
+   * @param options the client's extra bind options, each one of {@link #MOUNT_OPTIONS}
+   * @param image an image volume: the image as the client named it (kubelet sends its id); empty otherwise
+   * @param imageSubPath the directory or file of the image to mount, relative to its root; empty for all of it
    */
-  /** @param options the client's extra bind options, each one of {@link #MOUNT_OPTIONS} */
   public record Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
-      Propagation propagation, List<String> options) {
+      Propagation propagation, List<String> options, String image, String imageSubPath) {
     /** The bind options a client may add (CRI Mount.mount_options), as containerd and CRI-O take them. */
     public static final java.util.Set<String> MOUNT_OPTIONS = java.util.Set.of("noexec", "nosuid", "nodev");
 
@@ -93,11 +101,28 @@ public record ContainerConfig(
       requireNonNull(hostPath, "hostPath");
       requireNonNull(propagation, "propagation");
       options = options == null ? List.of() : List.copyOf(options); // absent in state written before them
+      image = image == null ? "" : image;
+      imageSubPath = imageSubPath == null ? "" : imageSubPath;
+    }
+
+    public Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
+        Propagation propagation, List<String> options) {
+      this(containerPath, hostPath, readonly, recursiveReadOnly, propagation, options, "", "");
     }
 
     public Mount(String containerPath, String hostPath, boolean readonly, boolean recursiveReadOnly,
         Propagation propagation) {
       this(containerPath, hostPath, readonly, recursiveReadOnly, propagation, List.of());
+    }
+
+    /** Whether this mounts an image rather than a host path. */
+    public boolean mountsImage() {
+      return !image.isEmpty();
+    }
+
+    /** The same mount with its source resolved to {@code source} on the host (an image volume's path). */
+    public Mount withHostPath(String source) {
+      return new Mount(containerPath, source, readonly, recursiveReadOnly, propagation, options, image, imageSubPath);
     }
   }
 

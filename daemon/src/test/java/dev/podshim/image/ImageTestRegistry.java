@@ -48,6 +48,23 @@ public final class ImageTestRegistry implements AutoCloseable {
     return registry.host() + "/" + repo + ":" + tag;
   }
 
+  /**
+   * Pushes a two-layer data image for image volumes: {@code /data/hello.txt}, {@code
+   * /data/sub/inner.txt}, {@code /data/second.txt} (from the second layer), a symlink {@code
+   * /data/link} to {@code /data/sub}, and a symlink {@code /data/escape} climbing to {@code /etc},
+   * which the image has not (the host has); returns its reference.
+   */
+  public String pushVolumeData(String repo, String tag) throws Exception {
+    TestImage image = TestImage.builder()
+        .layer(new TestTar().dir("data").dir("data/sub").file("data/hello.txt", "hello from an image volume\n")
+            .file("data/sub/inner.txt", "inner\n").symlink("data/link", "/data/sub")
+            .symlink("data/escape", "../../../../../../../../etc"))
+        .layer(new TestTar().dir("data").file("data/second.txt", "from the second layer\n"))
+        .build();
+    registry.push(repo, tag, image);
+    return registry.host() + "/" + repo + ":" + tag;
+  }
+
   private static final Path BUSYBOX = Path.of("/bin/busybox");
   private static final java.util.List<String> APPLETS = java.util.List.of("sh", "echo", "sleep", "cat", "id", "ls",
       "ps", "printf", "hostname", "grep", "mount", "touch", "head", "env", "pwd", "true", "false", "kill", "wc",

@@ -52,6 +52,25 @@ class MountsTest {
   }
 
   @Test
+  void aReadOnlyOverlayShowsItsLowerDirsAndRefusesWrites() throws IOException {
+    Path bottom = Files.createDirectory(dir.resolve("bottom"));
+    Files.writeString(bottom.resolve("shadowed"), "bottom");
+    Path top = Files.createDirectory(dir.resolve("top"));
+    Files.writeString(top.resolve("shadowed"), "top");
+    Path target = Files.createDirectory(dir.resolve("target"));
+
+    Mounts.readOnlyOverlay(target, List.of(top, bottom));
+
+    assertThat(target.resolve("shadowed")).hasContent("top");
+    assertThatThrownBy(() -> Files.writeString(target.resolve("new"), "x"))
+        .isInstanceOf(java.nio.file.FileSystemException.class).hasMessageContaining("Read-only file system");
+    assertThatThrownBy(() -> Mounts.readOnlyOverlay(target, List.of(top)))
+        .isInstanceOf(IllegalArgumentException.class);
+    Mounts.unmount(target);
+    assertThat(top.resolve("new")).doesNotExist();
+  }
+
+  @Test
   void mountsAnOverlayWhoseTopmostLowerDirWins() throws IOException {
     Path bottom = Files.createDirectory(dir.resolve("bottom"));
     Files.writeString(bottom.resolve("from-bottom"), "bottom");

@@ -333,6 +333,30 @@ abstract class KubeletSuite {
     });
   }
 
+  @Test
+  @Order(8)
+  void anImageVolumeIsReadOnlyAndOneMountServesItsSubPathToo() throws Exception {
+    node.eventually("pod imagevolume's container read its image volume", sinceManifests(START), () -> {
+      KubeletPods.Pod pod = kubelet.pods().get(SuitePods.IMAGE_VOLUME);
+      assertThat(pod.running("reader")).as(pod.summary()).isTrue();
+      assertThat(containerLog(pod, "reader")).as("the container's log")
+          .containsPattern("(?m) stdout F alice:x:1000:1000:alice:/home/alice:/bin/sh$")
+          .containsPattern("(?m) stdout F volume-read-only$")
+          .containsPattern("(?m) stdout F sub-path: alice$");
+    });
+    String reader = kubelet.pods().get(SuitePods.IMAGE_VOLUME).containerId("reader");
+    Path volumes = node.podshimRoot.resolve("images/volumes");
+    assertThat(list(volumes)).as("image volumes: one for the image, both of the container's mounts in it").hasSize(1);
+    assertThat(list(volumes.resolve(list(volumes).getFirst()).resolve("holders"))).containsExactly(reader);
+  }
+
+  @Test
+  @Order(15)
+  void noImageVolumeIsLeftAfterTheRemovals() throws Exception {
+    assertThat(baseline).as("the removals ran (test 13)").isNotNull();
+    assertThat(list(node.podshimRoot.resolve("images/volumes"))).as("image volumes left").isEmpty();
+  }
+
   // ---- helpers
 
   /** Kubelet's view and podshim's of the long-running containers: ids, restarts, pids. */

@@ -22,6 +22,8 @@ final class SuitePods {
   /** Pods whose containers fill their writable layer, for removals that take a while. */
   static final List<String> CHURN = List.of("churn-1", "churn-2", "churn-3");
   static final int CHURN_FILES = 3000;
+  /** A pod with the suite's image mounted as an image volume (KEP-4639), whole and by a sub path. */
+  static final String IMAGE_VOLUME = "imagevolume";
 
   /** Pods whose containers run until the pod is removed, each with the names of its containers. */
   static final Map<String, List<String>> LONG_RUNNING = longRunning();
@@ -36,6 +38,7 @@ final class SuitePods {
     pods.put(LIMITS, List.of("limited"));
     pods.put(LOGS, List.of("chatty"));
     CHURN.forEach(name -> pods.put(name, List.of("a", "b")));
+    pods.put(IMAGE_VOLUME, List.of("reader"));
     return Map.copyOf(pods);
   }
 
@@ -50,6 +53,7 @@ final class SuitePods {
     pods.put(OOM, oom(image));
     pods.put(LOGS, logs(image));
     CHURN.forEach(name -> pods.put(name, churn(name, image)));
+    pods.put(IMAGE_VOLUME, imageVolume(image));
     return pods;
   }
 
@@ -165,6 +169,25 @@ final class SuitePods {
             command: [sh, -c, "%2$s"]
             readinessProbe: {exec: {command: [test, -f, /written]}, periodSeconds: 1}
         """.formatted(image, fill));
+  }
+
+  /**
+   * Reads a file of the image from its image volume, tries to write there, and lists the image's
+   * /home through a second mount of the volume with a sub path; then waits.
+   */
+  static String imageVolume(String image) {
+    return pod(IMAGE_VOLUME, """
+          containers:
+          - name: reader
+            image: %1$s
+            command: [sh, -c, "cat /data/etc/passwd; if touch /data/x 2>/dev/null; then echo volume-writable; else echo volume-read-only; fi; echo sub-path: $(ls /sub); exec sleep 3600"]
+            volumeMounts:
+            - {name: data, mountPath: /data}
+            - {name: data, mountPath: /sub, subPath: home}
+          volumes:
+          - name: data
+            image: {reference: %1$s, pullPolicy: IfNotPresent}
+        """.formatted(image));
   }
 
   private static String pod(String name, String spec) {
