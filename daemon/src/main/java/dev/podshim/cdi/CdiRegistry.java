@@ -163,7 +163,7 @@ public final class CdiRegistry {
     clashes.keySet().forEach(found::remove);
     devices = Map.copyOf(found);
     conflicts = Map.copyOf(clashes);
-    skipped = Map.copyOf(bad);
+    skipped = java.util.Collections.unmodifiableMap(bad);
     bad.forEach((path, why) -> LOG.atWarn().addKeyValue("file", path).addKeyValue("error", why)
         .log("CDI spec file skipped"));
     clashes.forEach((name, paths) -> LOG.atWarn().addKeyValue("device", name).addKeyValue("files", paths)

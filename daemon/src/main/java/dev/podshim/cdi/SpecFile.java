@@ -52,6 +52,9 @@ record SpecFile(Path path, int priority, CdiSpec spec, String vendor, String dev
   }
 
   static SpecFile parse(Path path, int priority, byte[] bytes) throws BadSpecException {
+    if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+      throw new BadSpecException("is empty");
+    }
     CdiSpec spec;
     try {
       spec = (path.toString().endsWith(".json") ? JSON : YAML).readValue(bytes, CdiSpec.class);
