@@ -50,7 +50,7 @@ final class SpecCdi {
     for (CdiRegistry.Edit e : edits) {
       CdiSpec.IntelRdt rdt = e.edits().intelRdt();
       if (rdt != null) {
-        linux.set("intelRdt", intelRdt(rdt)); // the last device's wins, as in the CDI spec's reference
+        linux.set("intelRdt", intelRdt(where(e, "intelRdt"), rdt)); // the last device's wins, as in the CDI spec's reference
       }
     }
     ArrayNode gids = (ArrayNode) process.path("user").get("additionalGids");
@@ -181,16 +181,16 @@ final class SpecCdi {
     (hooks.has(h.hookName()) ? (ArrayNode) hooks.get(h.hookName()) : hooks.putArray(h.hookName())).add(hook);
   }
 
-  private static ObjectNode intelRdt(CdiSpec.IntelRdt rdt) {
+  private static ObjectNode intelRdt(String where, CdiSpec.IntelRdt rdt) {
     ObjectNode node = Json.object();
     if (!rdt.closID().isEmpty()) {
-      node.put("closID", rdt.closID());
+      node.put("closID", Fields.noNul(where + ".closID", rdt.closID()));
     }
     if (!rdt.l3CacheSchema().isEmpty()) {
-      node.put("l3CacheSchema", Fields.noNul("intelRdt.l3CacheSchema", rdt.l3CacheSchema()));
+      node.put("l3CacheSchema", Fields.noNul(where + ".l3CacheSchema", rdt.l3CacheSchema()));
     }
     if (!rdt.memBwSchema().isEmpty()) {
-      node.put("memBwSchema", Fields.noNul("intelRdt.memBwSchema", rdt.memBwSchema()));
+      node.put("memBwSchema", Fields.noNul(where + ".memBwSchema", rdt.memBwSchema()));
     }
     if (rdt.enableCMT()) {
       node.put("enableCMT", true);
