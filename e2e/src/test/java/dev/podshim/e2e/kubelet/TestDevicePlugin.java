@@ -124,7 +124,9 @@ final class TestDevicePlugin implements AutoCloseable {
     ManagedChannel kubelet = NettyChannelBuilder.forAddress(new DomainSocketAddress(PLUGIN_DIR + "/kubelet.sock"))
         .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
     try {
-      RegistrationGrpc.newBlockingStub(kubelet).withDeadlineAfter(10, TimeUnit.SECONDS)
+      // kubelet answers /healthz before its device manager listens (a stale socket file refuses
+      // connections until then): wait for it to be ready, within the deadline
+      RegistrationGrpc.newBlockingStub(kubelet).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
           .register(RegisterRequest.newBuilder().setVersion("v1beta1").setEndpoint(socket.getFileName().toString())
               .setResourceName(RESOURCE).build());
     } finally {
