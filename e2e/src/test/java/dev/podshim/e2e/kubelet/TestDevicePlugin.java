@@ -79,6 +79,7 @@ final class TestDevicePlugin implements AutoCloseable {
     writeSpec(nodeDir);
     TestDevicePlugin plugin = new TestDevicePlugin();
     try {
+      awaitKubeletListens();
       plugin.serve();
       plugin.register();
       plugin.awaitKubeletHasDevices();
@@ -112,6 +113,27 @@ final class TestDevicePlugin implements AutoCloseable {
     Files.writeString(cdiDir(nodeDir).resolve("podshim-test-null.yaml"), spec);
   }
 
+  /**
+   * kubelet answers /healthz before its device manager listens, and the device manager empties
+   * the plugin folder (sockets of plugins of an earlier kubelet) just before: the plugin's socket
+   * is made only once kubelet's accepts connections.
+   */
+  private static void awaitKubeletListens() throws Exception {
+    var address = java.net.UnixDomainSocketAddress.of(PLUGIN_DIR + "/kubelet.sock");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (var probe = java.nio.channels.SocketChannel.open(address)) {
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("kubelet's device plugin registration socket " + address + " refuses connections"
+              + " 30 s after kubelet became healthy: " + e);
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   private void serve() throws IOException {
     Files.deleteIfExists(socket);
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -124,9 +146,7 @@ final class TestDevicePlugin implements AutoCloseable {
     ManagedChannel kubelet = NettyChannelBuilder.forAddress(new DomainSocketAddress(PLUGIN_DIR + "/kubelet.sock"))
         .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
     try {
-      // kubelet answers /healthz before its device manager listens (a stale socket file refuses
-      // connections until then): wait for it to be ready, within the deadline
-      RegistrationGrpc.newBlockingStub(kubelet).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
+      RegistrationGrpc.newBlockingStub(kubelet).withDeadlineAfter(30, TimeUnit.SECONDS)
           .register(RegisterRequest.newBuilder().setVersion("v1beta1").setEndpoint(socket.getFileName().toString())
               .setResourceName(RESOURCE).build());
     } finally {
