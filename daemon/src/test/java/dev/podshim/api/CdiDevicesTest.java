@@ -140,6 +140,25 @@ class CdiDevicesTest extends ContainerHarnessTest {
     assertThat(out(second, "sh", "-c", "echo $PODSHIM_ZERO")).isEqualTo("changed");
   }
 
+  /** runc runs a createRuntime hook in the runtime's namespaces, with the container's state on stdin. */
+  @Test
+  void aDevicesHookRunsAndItsGroupsAreTheProcesses() throws IOException {
+    Path ran = root.resolve("hook-ran");
+    Files.writeString(run.resolve("hooked.yaml"), """
+        cdiVersion: 0.7.0
+        kind: podshim.test/hooked
+        devices:
+        - name: h0
+          containerEdits:
+            hooks:
+            - {hookName: createRuntime, path: /bin/sh, args: [sh, -c, "cat > %s"], timeout: 10}
+            additionalGids: [4242]
+        """.formatted(ran));
+    String id = createAndStart(podId, pod, withDevices(sleeper("hooked"), "podshim.test/hooked=h0"));
+    assertThat(Files.readString(ran)).as("the state runc gave the hook").contains("\"id\":\"" + id + "\"");
+    assertThat(out(id, "id", "-G").split(" ")).contains("4242");
+  }
+
   private void assertInvalid(ContainerConfig.Builder config, String message) {
     assertThatThrownBy(() -> create(podId, pod, config)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
