@@ -1,5 +1,6 @@
 package dev.podshim.api;
 
+import dev.podshim.cdi.CdiRequests;
 import dev.podshim.cri.v1.Capability;
 import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.LinuxContainerResources;
@@ -45,9 +46,9 @@ final class ContainerConfigMapper {
     if (!c.hasImage() || c.getImage().getImage().isEmpty()) {
       throw CriException.invalidArgument("config.image.image: is required");
     }
-    if (!c.getCDIDevicesList().isEmpty()) {
-      throw CriException.invalidArgument("config.CDI_devices: CDI devices are not supported");
-    }
+    List<String> cdiDevices = c.getCDIDevicesList().stream().map(dev.podshim.cri.v1.CDIDevice::getName).toList();
+    // names checked here; whether a spec file defines them, at create time (the files change)
+    CdiRequests.of(cdiDevices, c.getAnnotationsMap());
     List<Env> envs = new ArrayList<>();
     for (int i = 0; i < c.getEnvsCount(); i++) {
       var kv = c.getEnvs(i);
@@ -78,7 +79,7 @@ final class ContainerConfigMapper {
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(), envs, mounts, devices,
         c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
         resources(linux.getResources()), security(linux.getSecurityContext()),
-        c.getStopSignalValue() == 0 ? "" : c.getStopSignal().name());
+        c.getStopSignalValue() == 0 ? "" : c.getStopSignal().name(), cdiDevices);
   }
 
   private static void imageName(String field, String name) {

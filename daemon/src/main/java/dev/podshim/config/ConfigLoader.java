@@ -112,6 +112,12 @@ public final class ConfigLoader {
         throw new ConfigException("config file " + file + ": " + e.getMessage());
       }
       JsonNode node = entry.getValue();
+      if (node.isArray() && setting.isList()) {
+        List<String> parts = new ArrayList<>();
+        node.forEach(part -> parts.add(part.asText()));
+        values.put(setting, setting.parse(String.join(":", parts)));
+        continue;
+      }
       if (node.isContainerNode()) {
         throw new ConfigException("config file " + file + ": " + setting.key() + ": expected a single value");
       }
@@ -148,7 +154,8 @@ public final class ConfigLoader {
             (Path) values.getOrDefault(Setting.STREAM_TLS_KEY, s.tlsKey()),
             (Integer) values.getOrDefault(Setting.STREAM_MAX_SESSIONS, s.maxSessions()),
             s.tokenTtl()),
-        (String) values.getOrDefault(Setting.DEFAULT_RUNTIME, node.defaultRuntime(runtimes)));
+        (String) values.getOrDefault(Setting.DEFAULT_RUNTIME, node.defaultRuntime(runtimes)),
+        (List<Path>) values.getOrDefault(Setting.CDI_SPEC_DIRS, DaemonConfig.DEFAULT_CDI_SPEC_DIRS));
   }
 
   /** One line per setting, for {@code --help}. */

@@ -3,6 +3,7 @@ package dev.podshim.config;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,6 +25,8 @@ import java.util.TreeMap;
  * @param streaming the streaming server of Exec, Attach and PortForward
  * @param defaultRuntime the handler kubelet's empty {@code runtime_handler} means, one of {@link
  *     #runtimeHandlers()}
+ * @param cdiSpecDirs where CDI spec files are read from, lowest priority first (a device defined
+ *     in a later directory wins)
  */
 public record DaemonConfig(
     Path socket,
@@ -37,7 +40,10 @@ public record DaemonConfig(
     RegistryConfig registry,
     Map<String, Path> runtimes,
     StreamingConfig streaming,
-    String defaultRuntime) {
+    String defaultRuntime,
+    List<Path> cdiSpecDirs) {
+  /** The CDI spec's directories: static specs, then generated ones. */
+  public static final List<Path> DEFAULT_CDI_SPEC_DIRS = List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
 
   public DaemonConfig {
     requireNonNull(socket, "socket");
@@ -51,10 +57,25 @@ public record DaemonConfig(
     runtimes = Map.copyOf(new TreeMap<>(runtimes));
     requireNonNull(streaming, "streaming");
     requireNonNull(defaultRuntime, "defaultRuntime");
+    cdiSpecDirs = List.copyOf(cdiSpecDirs);
     if (!runtimes.containsKey(defaultRuntime) && !defaultRuntime.equals("runc")) {
       throw new ConfigException("default_runtime: \"" + defaultRuntime + "\" is not a configured runtime handler (known: "
           + String.join(", ", new TreeMap<>(runtimeHandlers(runtimes, ociRuntime)).keySet()) + ")");
     }
+  }
+
+  /** The default CDI spec directories. */
+  public DaemonConfig(Path socket, Path root, String metricsAddress, String logLevel, CgroupDriver cgroupDriver,
+      Path ociRuntime, int stopTimeoutSeconds, CniConfig cni, RegistryConfig registry, Map<String, Path> runtimes,
+      StreamingConfig streaming, String defaultRuntime) {
+    this(socket, root, metricsAddress, logLevel, cgroupDriver, ociRuntime, stopTimeoutSeconds, cni, registry,
+        runtimes, streaming, defaultRuntime, DEFAULT_CDI_SPEC_DIRS);
+  }
+
+  /** This config with other CDI spec directories. */
+  public DaemonConfig withCdiSpecDirs(List<Path> dirs) {
+    return new DaemonConfig(socket, root, metricsAddress, logLevel, cgroupDriver, ociRuntime, stopTimeoutSeconds, cni,
+        registry, runtimes, streaming, defaultRuntime, dirs);
   }
 
   /** runc and the default streaming server. */

@@ -26,7 +26,8 @@ enum Setting {
   STREAM_PORT("stream_port", "TCP port of the streaming server, 0 for a free one chosen at start"),
   STREAM_TLS_CERT("stream_tls_cert", "PEM certificate chain: with stream_tls_key, the streaming server speaks HTTPS"),
   STREAM_TLS_KEY("stream_tls_key", "PEM private key of stream_tls_cert"),
-  STREAM_MAX_SESSIONS("stream_max_sessions", "streaming sessions allowed at once (1-100000)");
+  STREAM_MAX_SESSIONS("stream_max_sessions", "streaming sessions allowed at once (1-100000)"),
+  CDI_SPEC_DIRS("cdi_spec_dirs", "colon-separated CDI spec directories (a TOML array too); a later one wins");
 
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -59,7 +60,7 @@ enum Setting {
       case STREAM_ADDRESS -> ipAddress(value);
       case STREAM_PORT -> number(value, 0, 65535);
       case STREAM_MAX_SESSIONS -> number(value, 1, 100_000);
-      case CNI_BIN_DIRS -> pathList(value);
+      case CNI_BIN_DIRS, CDI_SPEC_DIRS -> pathList(value);
       case CNI_DEFAULT_NETWORK -> bool(value);
       case CNI_DEFAULT_SUBNET -> cidr(value);
       case CNI_PLUGIN_TIMEOUT_SECONDS -> positiveSeconds(value);
@@ -69,6 +70,11 @@ enum Setting {
       case DEFAULT_RUNTIME -> handlerName(value);
       case STOP_TIMEOUT_SECONDS -> seconds(value);
     };
+  }
+
+  /** Whether the TOML file may give the value as an array of strings. */
+  boolean isList() {
+    return this == CNI_BIN_DIRS || this == CDI_SPEC_DIRS;
   }
 
   static Setting byKey(String key) {

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podshim.cdi.CdiRegistry;
+import dev.podshim.cdi.CdiRequests;
 import dev.podshim.config.CgroupDriver;
 import dev.podshim.errors.Cleanup;
 import dev.podshim.errors.CriException;
@@ -33,6 +35,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -48,8 +51,10 @@ final class ContainerCreation {
   private static final String TERMINATION_ANNOTATION = "io.kubernetes.container.terminationMessagePath";
 
   /** The machine-facing parts creation needs. */
-  record Tools(Conmon conmon, HostFacts host, CgroupDriver cgroupDriver, Path socketDir, ReservedDirs reserved) {
+  record Tools(Conmon conmon, HostFacts host, CgroupDriver cgroupDriver, Path socketDir, ReservedDirs reserved,
+      CdiRegistry cdi) {
     Tools {
+      requireNonNull(cdi, "cdi");
       requireNonNull(conmon, "conmon");
       requireNonNull(host, "host");
       requireNonNull(cgroupDriver, "cgroupDriver");
@@ -91,6 +96,8 @@ final class ContainerCreation {
     String logPath = config.logPath().isEmpty() ? ""
         : LogPaths.resolve(sandbox.metadata().config().logDirectory(), config.logPath(), tools.reserved()).toString();
     int stopSignal = stopSignal(config, imageConfig);
+    // before anything is made: an unknown CDI device leaves nothing to undo
+    List<CdiRegistry.Edit> cdi = tools.cdi().resolve(CdiRequests.of(config.cdiDevices(), config.annotations()));
     ContainerMetadata meta = new ContainerMetadata(id, name, sandbox.id(), config, image.id(),
         image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst(), imageName(config, image),
         Clock.nowNanos(), logPath,
@@ -106,7 +113,7 @@ final class ContainerCreation {
         cleanup.push("release image volumes", () -> images.volumes().release(id));
         ContainerConfig mounted = ImageVolumeMounts.resolve(config, images.volumes(), id);
         BuiltSpec built = SpecBuilder.build(new SpecInput(id, mounted, imageConfig, rootfs, podContext(sandbox),
-            targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
+            targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler(), cdi));
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
           LogPaths.createParents(Path.of(sandbox.metadata().config().logDirectory()), Path.of(logPath));

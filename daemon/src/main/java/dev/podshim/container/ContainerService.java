@@ -88,7 +88,7 @@ public final class ContainerService {
     ContainerCreation.Tools tools = new ContainerCreation.Tools(
         new dev.podshim.oci.Conmon(Path.of("/usr/bin/conmon"), conmonLogLevel(config.logLevel())),
         HostFacts.read(appArmor), config.cgroupDriver(), config.root().resolve("sockets"),
-        dev.podshim.sandbox.ReservedDirs.of(config));
+        dev.podshim.sandbox.ReservedDirs.of(config), new dev.podshim.cdi.CdiRegistry(config.cdiSpecDirs()));
     return new ContainerService(store, sandboxes, images, runtimes, tools, watcher, timer);
   }
 

@@ -51,6 +51,7 @@ public final class SpecBuilder {
     spec.set("mounts", mounts.json());
     spec.set("annotations", annotations(in));
     spec.set("linux", linux(in, host, caps, mounts.rootfsPropagation()));
+    SpecCdi.apply(spec, in.cdi());
     return new BuiltSpec(spec, user);
   }
 

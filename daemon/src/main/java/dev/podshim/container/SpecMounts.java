@@ -5,6 +5,8 @@ import static dev.podshim.container.Fields.quoted;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.podshim.cdi.CdiRegistry;
+import dev.podshim.cdi.CdiSpec;
 import dev.podshim.os.MountInfo;
 import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerConfig.Propagation;
@@ -19,9 +21,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The spec's {@code mounts}: containerd's defaults (/proc, /dev, /sys…), the pod's /dev/shm,
  * /etc/hosts, /etc/resolv.conf and /etc/hostname, then the CRI mounts, shallowest destination
- * first. A mount replaces an earlier one at the same destination; one at /dev also replaces
- * everything under it. A CRI mount's destination is checked by {@link MountDestinations} where
- * runc will reach it.
+ * first, then the mounts of CDI devices. A mount replaces an earlier one at the same destination;
+ * one at /dev also replaces everything under it. A CRI or CDI mount's destination is checked by
+ * {@link MountDestinations} where runc will reach it. With CDI mounts, every mount is then ordered
+ * shallowest first (stable), as the CDI spec's reference orders them.
  */
 final class SpecMounts {
   private static final List<String> BIND_OPTIONS = List.of("rbind", "rprivate");
@@ -64,6 +67,7 @@ final class SpecMounts {
     result.defaults(in.config().security().privileged());
     result.podFiles(in.pod(), in.config().security().readonlyRootfs());
     result.criMounts(in.config().mounts());
+    result.cdiMounts(in.cdi());
     return new Result(List.copyOf(result.mounts), result.rootfsPropagation);
   }
 
@@ -108,6 +112,32 @@ final class SpecMounts {
       MountDestinations.check(b.field() + ".container_path", m.destination(), reached(b.field(), m.destination()),
           Path.of(m.source()));
       add(m);
+    }
+  }
+
+  private void cdiMounts(List<CdiRegistry.Edit> edits) {
+    boolean any = false;
+    for (CdiRegistry.Edit e : edits) {
+      List<CdiSpec.Mount> requested = e.edits().mounts();
+      for (int i = 0; i < requested.size(); i++) {
+        String field = SpecCdi.where(e, "mounts[" + i + "]");
+        CdiSpec.Mount m = requested.get(i);
+        String destination = Path.of(Fields.absolute(field + ".containerPath", m.containerPath())).normalize().toString();
+        boolean bind = m.options().contains("bind") || m.options().contains("rbind");
+        String type = m.type().isEmpty() && bind ? "bind" : m.type();
+        if (type.isEmpty()) {
+          throw invalid(field + ".type", "is empty and the options say neither bind nor rbind");
+        }
+        Fields.noNul(field + ".options", m.options());
+        String source = bind || type.equals("bind") ? realHostPath(field + ".hostPath", m.hostPath()).toString()
+            : Fields.noNul(field + ".hostPath", m.hostPath());
+        MountDestinations.check(field + ".containerPath", destination, reached(field, destination), Path.of(source));
+        add(new Mount(destination, Fields.noNul(field + ".type", type), source, m.options()));
+        any = true;
+      }
+    }
+    if (any) {
+      mounts.sort(Comparator.comparingInt(m -> Path.of(m.destination()).getNameCount()));
     }
   }
 

@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param envs in the order given; a later entry wins over an earlier one and over the image's
  * @param logPath relative to the sandbox's log directory; empty for no log
  * @param stopSignal signal name from the config (e.g. "SIGTERM"); empty means the image's, then SIGTERM
+ * @param cdiDevices the qualified CDI device names of CDI_devices, in order (the {@code cdi.k8s.io/}
+ *     annotations, the other way to ask for them, are among the annotations)
  */
 public record ContainerConfig(
     String name,
@@ -39,7 +41,8 @@ public record ContainerConfig(
     boolean tty,
     Resources resources,
     Security security,
-    String stopSignal) {
+    String stopSignal,
+    List<String> cdiDevices) {
 
   public ContainerConfig {
     requireNonNull(name, "name");
@@ -57,6 +60,16 @@ public record ContainerConfig(
     requireNonNull(resources, "resources");
     requireNonNull(security, "security");
     requireNonNull(stopSignal, "stopSignal");
+    cdiDevices = cdiDevices == null ? List.of() : List.copyOf(cdiDevices); // absent in state written before them
+  }
+
+  /** No CDI devices. */
+  public ContainerConfig(String name, int attempt, String image, String userSpecifiedImage, List<String> command,
+      List<String> args, String workingDir, List<Env> envs, List<Mount> mounts, List<Device> devices,
+      Map<String, String> labels, Map<String, String> annotations, String logPath, boolean stdin, boolean stdinOnce,
+      boolean tty, Resources resources, Security security, String stopSignal) {
+    this(name, attempt, image, userSpecifiedImage, command, args, workingDir, envs, mounts, devices, labels,
+        annotations, logPath, stdin, stdinOnce, tty, resources, security, stopSignal, List.of());
   }
 
   /** The same config with other mounts (image volumes resolved to where they are mounted). */

@@ -94,6 +94,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void cdiSpecDirsDefaultToTheCdiSpecsAndComeAsAnArrayAStringOrAFlag() throws Exception {
+    assertThat(loader().load(List.of()).cdiSpecDirs()).containsExactly(Path.of("/etc/cdi"), Path.of("/var/run/cdi"));
+    Path file = dir.resolve("cdi.toml");
+    Files.writeString(file, "cdi_spec_dirs = [\"/opt/cdi\", \"/run/cdi\"]\n");
+    assertThat(loader().load(List.of("--config", file.toString())).cdiSpecDirs())
+        .containsExactly(Path.of("/opt/cdi"), Path.of("/run/cdi"));
+    Files.writeString(file, "cdi_spec_dirs = \"/a:/b\"\n");
+    assertThat(loader().load(List.of("--config", file.toString())).cdiSpecDirs())
+        .containsExactly(Path.of("/a"), Path.of("/b"));
+    assertThat(loader().load(List.of("--config", file.toString(), "--cdi-spec-dirs", "/c")).cdiSpecDirs())
+        .containsExactly(Path.of("/c"));
+  }
+
+  @Test
   void theShippedDefaultConfigMatchesTheBuiltInDefaults() {
     Path shipped = Path.of(System.getProperty("user.dir")).resolveSibling("systemd/podshim.toml");
     assertThat(loader().load(List.of("--config", shipped.toString()))).isEqualTo(DaemonConfig.defaults());
@@ -113,6 +127,8 @@ class ConfigLoaderTest {
       "cni_default_network = \"maybe\"|cni_default_network: expected true or false",
       "cni_default_subnet = \"10.0.0.0/33\"|cni_default_subnet: expected an IPv4 CIDR",
       "socket = [\"a\"]|socket: expected a single value",
+      "cdi_spec_dirs = [\"etc/cdi\"]|cdi_spec_dirs: must be an absolute path",
+      "cdi_spec_dirs = []|cdi_spec_dirs: needs at least one directory",
       "stream_address = \"localhost\"|stream_address: expected an IP address",
       "stream_port = 65536|stream_port: 65536 is out of range 0-65535",
       "stream_max_sessions = 0|stream_max_sessions: 0 is out of range",

@@ -49,6 +49,7 @@ final class SpecFixture {
   List<Env> envs = new ArrayList<>();
   List<Mount> mounts = new ArrayList<>();
   List<Device> devices = new ArrayList<>();
+  List<dev.podshim.cdi.CdiRegistry.Edit> cdi = List.of();
   Map<String, String> annotations = Map.of();
   boolean tty;
   Resources resources = Resources.none();
@@ -135,7 +136,7 @@ final class SpecFixture {
         pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
         podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
     return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver,
-        new HostFacts(hostCaps, daemonOomScoreAdj, appArmor(), node()), "runc");
+        new HostFacts(hostCaps, daemonOomScoreAdj, appArmor(), node()), "runc", cdi);
   }
 
   AppArmor appArmor() {

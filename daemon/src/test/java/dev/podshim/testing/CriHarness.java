@@ -63,7 +63,9 @@ public final class CriHarness implements AutoCloseable {
     DaemonConfig d = DaemonConfig.defaults();
     this.testNetwork = new TestNetwork(root);
     this.config = new DaemonConfig(root.resolve("podshim.sock"), root, "", "info", d.cgroupDriver(), d.ociRuntime(),
-        2, testNetwork.cniConfig(), d.registry());
+        2, testNetwork.cniConfig(), d.registry())
+        // the harness's own CDI directories: a test never reads (or writes) the host's /etc/cdi
+        .withCdiSpecDirs(List.of(root.resolve("cdi/etc"), root.resolve("cdi/run")));
     Path pause = PauseLauncher.installBinary(root);
     this.watcher = new ExitWatcher();
     this.network = PodNetwork.create(config, registry);

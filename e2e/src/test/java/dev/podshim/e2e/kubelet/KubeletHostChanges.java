@@ -69,7 +69,8 @@ final class KubeletHostChanges {
   /** Processes of a kubelet binary running now (this run's has stopped by then). */
   static List<Long> otherKubelets() {
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().command().map(c -> Path.of(c).getFileName().toString().equals("kubelet")).orElse(false))
+        // a process's command can be "/" (no file name): never a kubelet
+        .filter(p -> p.info().command().map(c -> Path.of(c).endsWith("kubelet")).orElse(false))
         .map(ProcessHandle::pid).toList();
   }
 

@@ -77,9 +77,10 @@ final class KubeletNode implements AutoCloseable {
         log_level = "info"
         cgroup_driver = "cgroupfs"
         stop_timeout_seconds = 2
+        cdi_spec_dirs = ["%s"]
         [registry.mirrors."registry.k8s.io"]
         endpoints = ["http://%s"]
-        """.formatted(registry.host()));
+        """.formatted(TestDevicePlugin.cdiDir(dir), registry.host()));
     Files.createDirectories(dir.resolve("podshimd"));
     podshimd = Podshimd.create(dir.resolve("podshimd"), config, Kubelet.freePort(), network.flags()).start();
     // a cgroup root of the run's own: another kubelet on this machine (cgroupRoot /bench) is left alone

@@ -56,6 +56,7 @@ abstract class KubeletSuite {
   private long webReadyAt;
   private Map<String, String> webContainerIds = Map.of();
   private RemovalBaseline baseline;
+  private TestDevicePlugin devicePlugin;
 
   /** kubelet's feature gates for this run. */
   abstract Map<String, Boolean> featureGates();
@@ -64,6 +65,7 @@ abstract class KubeletSuite {
   void startKubeletWithEveryPod(@TempDir Path dir) throws Exception {
     node = KubeletNode.start(dir, getClass().getSimpleName(), featureGates());
     kubelet = node.kubelet;
+    devicePlugin = TestDevicePlugin.start(dir); // before the manifests: kubelet admits the cdi pod only with the devices known
     hostNetworkPort = Kubelet.freePort();
     crashLoopStarts = dir.resolve("crashloop-starts");
     for (Map.Entry<String, String> pod : SuitePods.all(IMAGE, hostNetworkPort, crashLoopStarts).entrySet()) {
@@ -79,8 +81,14 @@ abstract class KubeletSuite {
 
   @AfterAll
   void removeEveryPodAndStop() throws Exception {
-    if (node != null) {
-      node.close();
+    try {
+      if (node != null) {
+        node.close();
+      }
+    } finally {
+      if (devicePlugin != null) {
+        devicePlugin.close();
+      }
     }
   }
 
@@ -233,6 +241,27 @@ abstract class KubeletSuite {
     });
     assertThat(wrong.stream().limit(3)).as("containers (%d, first 3) whose image is not %s or whose imageID is not an image id or digest",
         wrong.size(), IMAGE).isEmpty();
+  }
+
+  @Test
+  @Order(9)
+  void aDevicePluginsCdiDeviceReachesTheContainer() throws Exception {
+    node.eventually("pod cdi runs", sinceManifests(START), () -> assertThat(kubelet.pods().get(SuitePods.CDI).running("dev"))
+        .as(kubelet.pods().get(SuitePods.CDI).summary()).isTrue());
+    assertThat(devicePlugin.allocated).as("devices kubelet allocated through the plugin").hasSize(1);
+    String id = kubelet.pods().get(SuitePods.CDI).containerId("dev");
+    String seen = execIn(id, "sh", "-c", "stat -c '%F %t:%T' " + TestDevicePlugin.CONTAINER_NODE + "; echo $"
+        + TestDevicePlugin.ENV + "; cat " + TestDevicePlugin.MOUNTED + "/hello; echo x > " + TestDevicePlugin.CONTAINER_NODE
+        + " && echo written");
+    assertThat(seen).isEqualTo("character special file 1:3\n" + devicePlugin.allocated.iterator().next()
+        + "\nmounted-by-cdi\nwritten\n");
+  }
+
+  private String execIn(String containerId, String... command) {
+    var r = node.podshimd.runtime.execSync(dev.podshim.cri.v1.ExecSyncRequest.newBuilder().setContainerId(containerId)
+        .addAllCmd(List.of(command)).setTimeout(10).build());
+    assertThat(r.getExitCode()).as(r.getStderr().toStringUtf8()).isZero();
+    return r.getStdout().toStringUtf8();
   }
 
   @Test

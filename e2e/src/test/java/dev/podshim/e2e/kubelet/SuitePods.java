@@ -19,6 +19,8 @@ final class SuitePods {
   static final String LIMITS = "limits";
   static final String OOM = "oom";
   static final String LOGS = "logs";
+  /** Asks for one {@link TestDevicePlugin#RESOURCE}: kubelet hands it to podshim as a CDI device. */
+  static final String CDI = "cdi";
   /** Pods whose containers fill their writable layer, for removals that take a while. */
   static final List<String> CHURN = List.of("churn-1", "churn-2", "churn-3");
   static final int CHURN_FILES = 3000;
@@ -37,6 +39,7 @@ final class SuitePods {
     pods.put(HOST_NETWORK, List.of("server"));
     pods.put(LIMITS, List.of("limited"));
     pods.put(LOGS, List.of("chatty"));
+    pods.put(CDI, List.of("dev"));
     CHURN.forEach(name -> pods.put(name, List.of("a", "b")));
     pods.put(IMAGE_VOLUME, List.of("reader"));
     return Map.copyOf(pods);
@@ -52,6 +55,7 @@ final class SuitePods {
     pods.put(LIMITS, limits(image));
     pods.put(OOM, oom(image));
     pods.put(LOGS, logs(image));
+    pods.put(CDI, cdi(image));
     CHURN.forEach(name -> pods.put(name, churn(name, image)));
     pods.put(IMAGE_VOLUME, imageVolume(image));
     return pods;
@@ -153,6 +157,17 @@ final class SuitePods {
             image: %s
             command: [sh, -c, "n=0; while true; do n=$((n+1)); for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$n-$i-padding-padding-padding; done; sleep 0.1; done"]
         """.formatted(image));
+  }
+
+  /** A device-plugin resource: the container gets its CDI device (node, env, mount) from podshim. */
+  static String cdi(String image) {
+    return pod(CDI, """
+          containers:
+          - name: dev
+            image: %s
+            command: [sleep, "3600"]
+            resources: {limits: {%s: 1}}
+        """.formatted(image, TestDevicePlugin.RESOURCE));
   }
 
   /** Two containers that write a few thousand files into their writable layers, then wait. */
