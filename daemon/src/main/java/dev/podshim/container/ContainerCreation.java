@@ -10,6 +10,7 @@ import dev.podshim.errors.CriException;
 import dev.podshim.image.ImageConfig;
 import dev.podshim.image.ImageInfo;
 import dev.podshim.image.ImageService;
+import dev.podshim.image.Snapshots;
 import dev.podshim.oci.Conmon;
 import dev.podshim.oci.ConmonSpec;
 import dev.podshim.oci.OciException;
@@ -29,6 +30,7 @@ import dev.podshim.store.ContainerStatus;
 import dev.podshim.store.ContainerStore;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -94,11 +96,15 @@ final class ContainerCreation {
       cleanup.push("remove container directory", () -> store.delete(container));
       container.lifecycle().lock();
       try {
-        Path rootfs = images.snapshots().prepare(image.id(), id);
+        PodContext pod = podContext(sandbox);
+        Path rootfs = images.snapshots().prepare(image.id(), id, podRoot(pod));
         cleanup.push("release rootfs", () -> images.snapshots().release(id));
         makeVolumeDirs(rootfs, imageConfig, config);
-        BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, podContext(sandbox),
+        BuiltSpec built = SpecBuilder.build(new SpecInput(id, config, imageConfig, rootfs, pod,
             targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler()));
+        if (pod.userns() != null) {
+          IdmappedMounts.apply(built.spec(), container.dir(), pod.userns(), cleanup);
+        }
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
           LogPaths.createParents(Path.of(sandbox.metadata().config().logDirectory()), Path.of(logPath));
@@ -140,6 +146,7 @@ final class ContainerCreation {
     } catch (IOException e) {
       throw CriException.internal("remove container " + c.id() + ": attach socket link: " + e.getMessage(), e);
     }
+    IdmappedMounts.removeAll(c.dir());
     images.snapshots().release(c.id());
     try {
       store.delete(c);
@@ -195,6 +202,16 @@ final class ContainerCreation {
     return "";
   }
 
+  /** Who owns the rootfs of a container in the pod's user namespace; null in the node's. */
+  private static Snapshots.@Nullable PodRoot podRoot(PodContext pod) {
+    UserNamespace userns = pod.userNamespace();
+    Path pin = pod.userns();
+    if (userns == null || pin == null) {
+      return null;
+    }
+    return new Snapshots.PodRoot(pin, userns.uidMapping().hostId(), userns.gidMapping().hostId());
+  }
+
   /** Image volumes become empty directories in the rootfs, as CRI-O's default "mkdir" mode. */
   private static void makeVolumeDirs(Path rootfs, ImageConfig image, ContainerConfig config) throws IOException {
     for (String volume : image.volumes()) {
@@ -237,7 +254,7 @@ final class ContainerCreation {
         PodFiles.namespace(sandbox, Namespace.NET), PodFiles.namespace(sandbox, Namespace.IPC),
         PodFiles.namespace(sandbox, Namespace.UTS), PodFiles.namespace(sandbox, Namespace.PID),
         PodFiles.hosts(sandbox), PodFiles.resolvConf(sandbox), PodFiles.hostname(sandbox), PodFiles.shm(sandbox),
-        cgroupParent, hostname);
+        cgroupParent, hostname, pod.userNamespace(), PodFiles.namespace(sandbox, Namespace.USER));
   }
 
 }

@@ -2,6 +2,7 @@ package dev.podshim.image;
 
 import dev.podshim.errors.Cleanup;
 import dev.podshim.errors.CriException;
+import dev.podshim.os.IdmappedMount;
 import dev.podshim.os.Mounts;
 import dev.podshim.os.OsException;
 import dev.podshim.store.StateFile;
@@ -29,6 +30,19 @@ public final class Snapshots {
   private final ImageService images;
   private final ReentrantLock storeLock;
 
+  /** Where a snapshot's id-mapped lower dirs are attached while its overlayfs is mounted. */
+  private static final String MAPPED_LOWERS = "mapped-lowers";
+
+  /**
+   * The owner of a rootfs in a pod user namespace: the pinned namespace, whose mappings the layers
+   * are seen through, and the host uid and gid of the pod's root, who owns the upper dir.
+   */
+  public record PodRoot(Path userns, long hostUid, long hostGid) {
+    public PodRoot {
+      java.util.Objects.requireNonNull(userns, "userns");
+    }
+  }
+
   /** What {@code snapshot.json} keeps: the image and the layers it stacks, bottom first. */
   record Meta(String imageId, List<String> chainIds) {}
 
@@ -44,6 +58,16 @@ public final class Snapshots {
    * image is unknown; INVALID_ARGUMENT for a bad key.
    */
   public Path prepare(String imageId, String key) {
+    return prepare(imageId, key, null);
+  }
+
+  /**
+   * As {@link #prepare(String, String)}, for a container in a pod user namespace when {@code
+   * owner} is set: overlayfs takes id-mapped lower dirs (Linux 5.19), so the shared layers read
+   * as owned by the pod's ids without a copy or chown, and the container's own upper dir is the
+   * pod root's. The id-mapped lowers are detached once the overlay holds them.
+   */
+  public Path prepare(String imageId, String key, @org.jspecify.annotations.Nullable PodRoot owner) {
     if (!KEY.matcher(key).matches()) {
       throw CriException.invalidArgument("snapshot key \"" + key + "\": expected [A-Za-z0-9_.-], at most 128 characters");
     }
@@ -63,6 +87,7 @@ public final class Snapshots {
         }
       }
       unmountAll(rootfs); // a stale snapshot: never delete through a live mount
+      unmountMappedLowers(snap);
       LayerUnpacker.deleteTree(snap);
       Files.createDirectories(snap);
       cleanup.push("remove " + snap, () -> LayerUnpacker.deleteTree(snap));
@@ -78,7 +103,11 @@ public final class Snapshots {
         lowers.add(Files.createDirectories(snap.resolve("empty")));
       }
       try {
-        Mounts.overlay(rootfs, lowers, upper, work);
+        if (owner == null) {
+          Mounts.overlay(rootfs, lowers, upper, work);
+        } else {
+          mountMapped(snap, rootfs, lowers, upper, work, owner);
+        }
       } catch (OsException e) {
         if (e.errno() == OsException.E2BIG) {
           throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key
@@ -104,12 +133,47 @@ public final class Snapshots {
     storeLock.lock();
     try {
       unmountAll(snap.resolve("rootfs"));
+      unmountMappedLowers(snap);
       LayerUnpacker.deleteTree(snap);
     } catch (IOException e) {
       throw CriException.internal("release snapshot " + key + ": " + e.getMessage(), e);
     } finally {
       storeLock.unlock();
     }
+  }
+
+  private static void mountMapped(Path snap, Path rootfs, List<Path> lowers, Path upper, Path work, PodRoot owner)
+      throws IOException {
+    Files.setAttribute(upper, "unix:uid", Math.toIntExact(owner.hostUid()));
+    Files.setAttribute(upper, "unix:gid", Math.toIntExact(owner.hostGid()));
+    Path dir = Files.createDirectories(snap.resolve(MAPPED_LOWERS));
+    try {
+      List<Path> mapped = new ArrayList<>();
+      for (int i = 0; i < lowers.size(); i++) {
+        Path target = Files.createDirectory(dir.resolve(Integer.toString(i)));
+        IdmappedMount.mount(lowers.get(i), target, owner.userns(), false);
+        mapped.add(target);
+      }
+      Mounts.overlay(rootfs, mapped, upper, work);
+    } finally {
+      // overlayfs keeps private clones of its layers: the attached copies can go at once
+      unmountMappedLowers(snap);
+    }
+  }
+
+  /** Detaches and deletes the id-mapped lowers; a delete through one would empty a shared layer. */
+  private static void unmountMappedLowers(Path snap) throws IOException {
+    Path dir = snap.resolve(MAPPED_LOWERS);
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var entries = Files.list(dir)) {
+      for (Path lower : entries.toList()) {
+        unmountAll(lower);
+        Files.delete(lower);
+      }
+    }
+    Files.delete(dir);
   }
 
   private static void unmountAll(Path rootfs) throws IOException {
