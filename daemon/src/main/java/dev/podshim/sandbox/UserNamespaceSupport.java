@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podshim.os.OsException;
 import dev.podshim.os.Spawn;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which runtime handlers can run pods with a user namespace of their own, found out once at
- * start-up rather than assumed: the kernel must take id-mapped mounts on the filesystems a pod's
- * files live on (the state root's, a tmpfs), which pause tries with a throwaway user namespace, and the handler's OCI runtime must say in {@code features} that
+ * start-up rather than assumed: the state root must be reachable by an unprivileged id, the kernel
+ * must take id-mapped mounts on the filesystems a pod's files live on (the state root's, a tmpfs),
+ * which pause tries with a throwaway user namespace, and the handler's OCI runtime must say in {@code features} that
  * it joins user namespaces. Status announces the result; RunPodSandbox refuses the rest.
  */
 public final class UserNamespaceSupport {
@@ -36,7 +39,8 @@ public final class UserNamespaceSupport {
   public static UserNamespaceSupport probe(Path pauseBinary, Path stateRoot, Map<String, Path> runtimes,
       String defaultHandler) {
     requireNonNull(pauseBinary, "pauseBinary");
-    String kernel = kernelRefusal(pauseBinary, stateRoot);
+    String searchable = searchableRefusal(stateRoot);
+    String kernel = searchable.isEmpty() ? kernelRefusal(pauseBinary, stateRoot) : searchable;
     Map<String, String> refusals = new TreeMap<>();
     runtimes.forEach((name, binary) -> refusals.put(name, kernel.isEmpty() ? runtimeRefusal(binary) : kernel));
     refusals.put("", refusals.getOrDefault(defaultHandler, "no runtime handler " + defaultHandler));
@@ -52,6 +56,23 @@ public final class UserNamespaceSupport {
   /** Why {@code handler} cannot run pods with a user namespace; empty when it can. */
   public String refusal(String handler) {
     return refusals.getOrDefault(handler, "unknown runtime handler");
+  }
+
+  /**
+   * Empty when every directory from / to the state root lets others search it: runc's init, as
+   * the pod's root (an unprivileged host id), reaches the rootfs and mounts through them.
+   */
+  static String searchableRefusal(Path stateRoot) {
+    for (Path dir = stateRoot.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      try {
+        if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+          return dir + " is not searchable by others, and a pod's root must pass it";
+        }
+      } catch (IOException e) {
+        return "read the mode of " + dir + ": " + e.getMessage();
+      }
+    }
+    return "";
   }
 
   /**

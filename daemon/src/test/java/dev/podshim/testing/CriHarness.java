@@ -64,6 +64,8 @@ public final class CriHarness implements AutoCloseable {
     this.testNetwork = new TestNetwork(root);
     this.config = new DaemonConfig(root.resolve("podshim.sock"), root, "", "info", d.cgroupDriver(), d.ociRuntime(),
         2, testNetwork.cniConfig(), d.registry());
+    // as the daemon does: a pod in a user namespace reaches its rootfs as an unprivileged id
+    java.nio.file.Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     Path pause = PauseLauncher.installBinary(root);
     this.watcher = new ExitWatcher();
     this.network = PodNetwork.create(config, registry);
