@@ -19,6 +19,9 @@ final class SuitePods {
   static final String LIMITS = "limits";
   static final String OOM = "oom";
   static final String LOGS = "logs";
+  /** A pod in a user namespace of its own (hostUsers: false), writing to an emptyDir. */
+  static final String USERNS = "userns";
+  static final String USERNS_WRITTEN = "written-as-pod-root";
   /** Pods whose containers fill their writable layer, for removals that take a while. */
   static final List<String> CHURN = List.of("churn-1", "churn-2", "churn-3");
   static final int CHURN_FILES = 3000;
@@ -35,6 +38,7 @@ final class SuitePods {
     pods.put(HOST_NETWORK, List.of("server"));
     pods.put(LIMITS, List.of("limited"));
     pods.put(LOGS, List.of("chatty"));
+    pods.put(USERNS, List.of("main"));
     CHURN.forEach(name -> pods.put(name, List.of("a", "b")));
     return Map.copyOf(pods);
   }
@@ -49,6 +53,7 @@ final class SuitePods {
     pods.put(LIMITS, limits(image));
     pods.put(OOM, oom(image));
     pods.put(LOGS, logs(image));
+    pods.put(USERNS, userns(image));
     CHURN.forEach(name -> pods.put(name, churn(name, image)));
     return pods;
   }
@@ -149,6 +154,21 @@ final class SuitePods {
             image: %s
             command: [sh, -c, "n=0; while true; do n=$((n+1)); for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$n-$i-padding-padding-padding; done; sleep 0.1; done"]
         """.formatted(image));
+  }
+
+  /** Root in its own user namespace: writes to an emptyDir as the pod's root, then waits. */
+  static String userns(String image) {
+    return pod(USERNS, """
+          hostUsers: false
+          containers:
+          - name: main
+            image: %s
+            command: [sh, -c, "echo %s > /scratch/file && id -u >> /scratch/file && exec sleep 3600"]
+            volumeMounts: [{name: scratch, mountPath: /scratch}]
+          volumes:
+          - name: scratch
+            emptyDir: {}
+        """.formatted(image, USERNS_WRITTEN));
   }
 
   /** Two containers that write a few thousand files into their writable layers, then wait. */
