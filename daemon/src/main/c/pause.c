@@ -125,7 +125,8 @@ static int write_file(const char *path, const char *text)
     return 0;
 }
 
-static void read_byte(int fd, const char *what)
+/* Reads one byte: 1, 0 at EOF (the writer is gone), -1 on error; EINTR is retried. */
+static ssize_t read_one(int fd)
 {
     char byte;
     ssize_t n;
@@ -133,6 +134,22 @@ static void read_byte(int fd, const char *what)
     do
         n = read(fd, &byte, 1);
     while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Forks, flushing stdio first so that nothing buffered is written twice. */
+static pid_t fork_or_fail(void)
+{
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0)
+        fail(EXIT_FAIL, strerror(errno), "fork");
+    return child;
+}
+
+static void read_byte(int fd, const char *what)
+{
+    ssize_t n = read_one(fd);
     if (n != 1)
         fail(EXIT_FAIL, n < 0 ? strerror(errno) : "peer exited", "%s", what);
 }
@@ -149,10 +166,7 @@ static void enter_user_namespace(const char *uid_map, const char *gid_map)
 
     if (pipe2(unshared, O_CLOEXEC) < 0 || pipe2(mapped, O_CLOEXEC) < 0)
         fail(EXIT_FAIL, strerror(errno), "pipe");
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0)
-        fail(EXIT_FAIL, strerror(errno), "fork");
+    pid_t child = fork_or_fail();
     if (child == 0) {
         close(unshared[0]);
         close(mapped[1]);
@@ -170,12 +184,7 @@ static void enter_user_namespace(const char *uid_map, const char *gid_map)
     }
     close(unshared[1]);
     close(mapped[0]);
-    char byte;
-    ssize_t n;
-    do
-        n = read(unshared[0], &byte, 1);
-    while (n < 0 && errno == EINTR);
-    if (n == 1) {
+    if (read_one(unshared[0]) == 1) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
         if (write_file(path, uid_map) < 0) {
@@ -225,17 +234,13 @@ static int probe_idmap(int npaths, char **paths)
         fail(EXIT_USAGE, "needs at least one PATH", "--probe-idmap");
     if (pipe2(ready, O_CLOEXEC) < 0)
         fail(EXIT_FAIL, strerror(errno), "pipe");
-    pid_t child = fork();
-    if (child < 0)
-        fail(EXIT_FAIL, strerror(errno), "fork");
+    pid_t child = fork_or_fail();
     if (child == 0) {
         /* Holds the namespace until the parent is done: it exits when the pipe closes. */
-        char byte;
         close(ready[1]);
         if (unshare(CLONE_NEWUSER) < 0)
             _exit(1);
-        while (read(ready[0], &byte, 1) < 0 && errno == EINTR)
-            ;
+        read_one(ready[0]);
         _exit(0);
     }
     close(ready[0]);
@@ -487,12 +492,7 @@ static void drop_privileges(unsigned int id)
  */
 static void await_holder(pid_t child, int ready)
 {
-    char byte;
-    ssize_t n;
-
-    do
-        n = read(ready, &byte, 1);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = read_one(ready);
     if (n == 1) {
         close(ready);
         return;
@@ -582,10 +582,7 @@ int main(int argc, char **argv)
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) < 0)
         fail(EXIT_FAIL, strerror(errno), "pipe");
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0)
-        fail(EXIT_FAIL, strerror(errno), "fork");
+    pid_t child = fork_or_fail();
     if (child == 0) {
         /*
          * Before the pid is reported, with stderr still the daemon's: a failure then fails the

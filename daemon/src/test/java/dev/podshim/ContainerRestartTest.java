@@ -2,16 +2,22 @@ package dev.podshim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ContainerStatusRequest;
+import dev.podshim.cri.v1.ExecSyncRequest;
+import dev.podshim.cri.v1.IDMapping;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
+import dev.podshim.cri.v1.Mount;
+import dev.podshim.cri.v1.NamespaceMode;
 import dev.podshim.cri.v1.PodSandbox;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopContainerRequest;
+import dev.podshim.cri.v1.UserNamespace;
 import dev.podshim.image.ImageTestRegistry;
 import dev.podshim.os.Pidfd;
 import dev.podshim.os.Prctl;
@@ -28,7 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real daemon process with running containers: kill -9 loses none, and exits while it is down are seen. */
+/** The real daemon process with running containers (in a pod user namespace too): kill -9 loses none, and exits while it is down are seen. */
 class ContainerRestartTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   @TempDir static Path shared;
@@ -113,5 +119,46 @@ class ContainerRestartTest {
     daemon.runtime.stopContainer(StopContainerRequest.newBuilder().setContainerId(server).setTimeout(0).build());
     var stopped = Containers.awaitState(daemon.runtime, server, ContainerState.CONTAINER_EXITED, WAIT);
     assertThat(stopped.getExitCode()).isEqualTo(137);
+  }
+
+  private static UserNamespace userns() {
+    IDMapping m = IDMapping.newBuilder().setContainerId(0).setHostId(2_100_000).setLength(65536).build();
+    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m).build();
+  }
+
+  private String uidMap(String id) {
+    return daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("cat")
+        .addCmd("/proc/self/uid_map").setTimeout(10).build()).getStdout().toStringUtf8().trim();
+  }
+
+  /** A pod in its own user namespace keeps it over a kill -9; removal afterwards leaves no pin or id-mapped mount. */
+  @Test
+  void killMinus9KeepsAUserNamespacePodAndItsRemovalLeavesNothing(@TempDir Path volume) throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
+    PodSandboxConfig.Builder pod = Pods.config("userns");
+    pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
+    String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    ContainerConfig.Builder c = Containers.config("app", busybox, "sleep", "1000")
+        .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString()));
+    c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
+    String id = daemon.runtime.createContainer(Containers.create(podId, pod, c)).getContainerId();
+    daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    String before = uidMap(id);
+    assertThat(before.split("\\s+")).containsExactly("0", "2100000", "65536");
+
+    daemon.kill9();
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(Containers.status(daemon.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(uidMap(id)).isEqualTo(before);
+    assertThat(NodeLeaks.of(root).mounts()).anyMatch(m -> m.endsWith("/ns/user"))
+        .anyMatch(m -> m.contains("/idmapped/"));
+
+    daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    assertThat(NodeLeaks.of(root).mounts()).isEmpty();
+    try (var left = java.nio.file.Files.list(volume)) {
+      assertThat(left).isEmpty(); // the volume itself is untouched
+    }
   }
 }
