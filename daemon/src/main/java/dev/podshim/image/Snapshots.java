@@ -144,8 +144,9 @@ public final class Snapshots {
 
   private static void mountMapped(Path snap, Path rootfs, List<Path> lowers, Path upper, Path work, PodRoot owner)
       throws IOException {
-    Files.setAttribute(upper, "unix:uid", Math.toIntExact(owner.hostUid()));
-    Files.setAttribute(upper, "unix:gid", Math.toIntExact(owner.hostGid()));
+    // uid_t is unsigned: kubelet's ranges go past 2^31, which an int carries as a negative number
+    Files.setAttribute(upper, "unix:uid", (int) owner.hostUid());
+    Files.setAttribute(upper, "unix:gid", (int) owner.hostGid());
     Path dir = Files.createDirectories(snap.resolve(MAPPED_LOWERS));
     try {
       List<Path> mapped = new ArrayList<>();

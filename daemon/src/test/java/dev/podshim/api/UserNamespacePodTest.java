@@ -108,6 +108,17 @@ class UserNamespacePodTest extends ContainerHarnessTest {
     assertThat(Files.readString(volume.resolve("from-host"))).isEqualTo("host"); // a volume is never deleted
   }
 
+  @Test
+  void hostIdsPast2To31WorkAsKubeletPicksThem() {
+    pullBusybox();
+    int high = (int) 3_000_000_000L; // uint32 on the wire
+    PodSandboxConfig.Builder pod = pod("high", podUserns(high));
+    String id = createAndStart(runPod(pod), pod, sleeper(podUserns(high)));
+
+    assertThat(out(id, "cat", "/proc/self/uid_map").split("\\s+")).containsExactly("0", "3000000000", "65536");
+    assertThat(out(id, "sh", "-c", "touch /new && stat -c %u /new")).isEqualTo("0");
+  }
+
   static Stream<Arguments> badUserNamespaces() {
     return Stream.of(
         Arguments.of("two uid mappings", (Consumer<UserNamespace.Builder>) u -> u.addUids(mapping(70000, 3_000_000, 10)),
