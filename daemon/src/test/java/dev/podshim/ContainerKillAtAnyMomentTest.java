@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podshim.cri.v1.Container;
 import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ExecSyncRequest;
-import dev.podshim.cri.v1.IDMapping;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListContainersRequest;
-import dev.podshim.cri.v1.NamespaceMode;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemoveContainerRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopContainerRequest;
-import dev.podshim.cri.v1.UserNamespace;
 import dev.podshim.image.ImageTestRegistry;
 import dev.podshim.os.Prctl;
 import dev.podshim.testing.Children;
@@ -76,7 +73,7 @@ class ContainerKillAtAnyMomentTest {
       PodSandboxConfig.Builder pod = Pods.config("chaos");
       pod.getLinuxBuilder().setCgroupParent("/" + cgroupTop + "/pod");
       if (userns) {
-        pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(podUserns());
+        pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_200_000));
       }
       String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
       for (int round = 0; round < ROUNDS; round++) {
@@ -118,7 +115,7 @@ class ContainerKillAtAnyMomentTest {
         ContainerConfig.Builder config = Containers.config("c-" + round + "-" + n, busybox, "sleep", "1000");
         if (userns) {
           config.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
-              .setUsernsOptions(podUserns());
+              .setUsernsOptions(Pods.userNamespace(2_200_000));
         }
         String id = daemon.runtime.createContainer(Containers.create(podId, pod, config)).getContainerId();
         acknowledged.add(id);
@@ -135,11 +132,6 @@ class ContainerKillAtAnyMomentTest {
         return;
       }
     }
-  }
-
-  private static UserNamespace podUserns() {
-    IDMapping m = IDMapping.newBuilder().setContainerId(0).setHostId(2_200_000).setLength(65536).build();
-    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m).build();
   }
 
   private static Set<String> ids(DaemonProcess daemon) {

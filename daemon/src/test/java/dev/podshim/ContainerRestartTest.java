@@ -6,18 +6,15 @@ import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ContainerState;
 import dev.podshim.cri.v1.ContainerStatusRequest;
 import dev.podshim.cri.v1.ExecSyncRequest;
-import dev.podshim.cri.v1.IDMapping;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListPodSandboxRequest;
 import dev.podshim.cri.v1.Mount;
-import dev.podshim.cri.v1.NamespaceMode;
 import dev.podshim.cri.v1.PodSandbox;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PullImageRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StartContainerRequest;
 import dev.podshim.cri.v1.StopContainerRequest;
-import dev.podshim.cri.v1.UserNamespace;
 import dev.podshim.image.ImageTestRegistry;
 import dev.podshim.os.Pidfd;
 import dev.podshim.os.Prctl;
@@ -121,11 +118,6 @@ class ContainerRestartTest {
     assertThat(stopped.getExitCode()).isEqualTo(137);
   }
 
-  private static UserNamespace userns() {
-    IDMapping m = IDMapping.newBuilder().setContainerId(0).setHostId(2_100_000).setLength(65536).build();
-    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m).build();
-  }
-
   private String uidMap(String id) {
     return daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("cat")
         .addCmd("/proc/self/uid_map").setTimeout(10).build()).getStdout().toStringUtf8().trim();
@@ -137,11 +129,11 @@ class ContainerRestartTest {
     daemon = new DaemonProcess(root).start();
     daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
     PodSandboxConfig.Builder pod = Pods.config("userns");
-    pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
+    pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_100_000));
     String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
     ContainerConfig.Builder c = Containers.config("app", busybox, "sleep", "1000")
         .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString()));
-    c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
+    c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_100_000));
     String id = daemon.runtime.createContainer(Containers.create(podId, pod, c)).getContainerId();
     daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     String before = uidMap(id);

@@ -45,11 +45,6 @@ class UserNamespacePodTest extends ContainerHarnessTest {
     return IDMapping.newBuilder().setContainerId(container).setHostId(host).setLength(length).build();
   }
 
-  private static UserNamespace.Builder podUserns(int host) {
-    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(mapping(0, host, 65536))
-        .addGids(mapping(0, host, 65536));
-  }
-
   private static PodSandboxConfig.Builder pod(String name, UserNamespace.Builder userns) {
     PodSandboxConfig.Builder pod = Pods.config(name);
     pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns);
@@ -75,9 +70,9 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   void theContainerIsRootInsideAnUnprivilegedHostIdOutsideAndOwnsItsFiles() throws Exception {
     pullBusybox();
     Files.writeString(volume.resolve("from-host"), "host");
-    PodSandboxConfig.Builder pod = pod("userns", podUserns(HOST));
+    PodSandboxConfig.Builder pod = pod("userns", Pods.userNamespace(HOST));
     String podId = runPod(pod);
-    ContainerConfig.Builder c = sleeper(podUserns(HOST));
+    ContainerConfig.Builder c = sleeper(Pods.userNamespace(HOST));
     c.addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString()));
     String id = createAndStart(podId, pod, c);
 
@@ -112,8 +107,8 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   void hostIdsPast2To31WorkAsKubeletPicksThem() {
     pullBusybox();
     int high = (int) 3_000_000_000L; // uint32 on the wire
-    PodSandboxConfig.Builder pod = pod("high", podUserns(high));
-    String id = createAndStart(runPod(pod), pod, sleeper(podUserns(high)));
+    PodSandboxConfig.Builder pod = pod("high", Pods.userNamespace(high));
+    String id = createAndStart(runPod(pod), pod, sleeper(Pods.userNamespace(high)));
 
     assertThat(out(id, "cat", "/proc/self/uid_map").split("\\s+")).containsExactly("0", "3000000000", "65536");
     assertThat(out(id, "sh", "-c", "touch /new && stat -c %u /new")).isEqualTo("0");
@@ -144,7 +139,7 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("badUserNamespaces")
   void badMappingsAreRefusedNamingTheField(String what, Consumer<UserNamespace.Builder> breakIt, String message) {
-    UserNamespace.Builder userns = podUserns(HOST);
+    UserNamespace.Builder userns = Pods.userNamespace(HOST);
     breakIt.accept(userns);
 
     assertThatThrownBy(() -> runPod(pod("bad", userns))).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -155,7 +150,7 @@ class UserNamespacePodTest extends ContainerHarnessTest {
 
   @Test
   void aUserNamespaceWithTheNodesNetworkIsRefused() {
-    PodSandboxConfig.Builder pod = pod("hostnet", podUserns(HOST));
+    PodSandboxConfig.Builder pod = pod("hostnet", Pods.userNamespace(HOST));
     pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(NamespaceMode.NODE);
 
     assertThatThrownBy(() -> runPod(pod)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -167,8 +162,8 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   static Stream<Arguments> disagreeingContainers() {
     String field = "config.linux.security_context.namespace_options.userns_options";
     return Stream.of(
-        Arguments.of("other uids", podUserns(HOST).setUids(0, mapping(0, HOST + 65536, 65536)), field + ".uids"),
-        Arguments.of("other gids", podUserns(HOST).setGids(0, mapping(0, HOST + 65536, 65536)), field + ".gids"),
+        Arguments.of("other uids", Pods.userNamespace(HOST).setUids(0, mapping(0, HOST + 65536, 65536)), field + ".uids"),
+        Arguments.of("other gids", Pods.userNamespace(HOST).setGids(0, mapping(0, HOST + 65536, 65536)), field + ".gids"),
         Arguments.of("the node's", UserNamespace.newBuilder().setMode(NamespaceMode.NODE), field + ".mode: NODE"));
   }
 
@@ -176,7 +171,7 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   @MethodSource("disagreeingContainers")
   void aContainerDisagreeingWithItsPodIsRefused(String what, UserNamespace.Builder containerUserns, String message) {
     pullBusybox();
-    PodSandboxConfig.Builder pod = pod("disagree", podUserns(HOST));
+    PodSandboxConfig.Builder pod = pod("disagree", Pods.userNamespace(HOST));
     String podId = runPod(pod);
 
     assertThatThrownBy(() -> create(podId, pod, sleeper(containerUserns)))
@@ -190,9 +185,9 @@ class UserNamespacePodTest extends ContainerHarnessTest {
   @Test
   void aMountMappedOtherwiseThanThePodIsRefused() {
     pullBusybox();
-    PodSandboxConfig.Builder pod = pod("mountmap", podUserns(HOST));
+    PodSandboxConfig.Builder pod = pod("mountmap", Pods.userNamespace(HOST));
     String podId = runPod(pod);
-    ContainerConfig.Builder c = sleeper(podUserns(HOST));
+    ContainerConfig.Builder c = sleeper(Pods.userNamespace(HOST));
     c.addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString())
         .addUidMappings(mapping(0, HOST + 1, 65536)).addGidMappings(mapping(0, HOST, 65536)));
 

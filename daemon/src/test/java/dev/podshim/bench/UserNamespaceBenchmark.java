@@ -1,14 +1,11 @@
 package dev.podshim.bench;
 
 import dev.podshim.cri.v1.ContainerConfig;
-import dev.podshim.cri.v1.IDMapping;
 import dev.podshim.cri.v1.Mount;
-import dev.podshim.cri.v1.NamespaceMode;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.RemoveContainerRequest;
 import dev.podshim.cri.v1.RemovePodSandboxRequest;
 import dev.podshim.cri.v1.StopPodSandboxRequest;
-import dev.podshim.cri.v1.UserNamespace;
 import dev.podshim.testing.Containers;
 import dev.podshim.testing.Pods;
 import java.nio.file.Files;
@@ -41,11 +38,6 @@ class UserNamespaceBenchmark {
   private static final int CREATES = Integer.getInteger("bench.creates", 100);
   private static final int WARMUP = Integer.getInteger("bench.warmup", 10);
 
-  private static UserNamespace userns() {
-    IDMapping m = IDMapping.newBuilder().setContainerId(0).setHostId(3_000_000).setLength(65536).build();
-    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m).build();
-  }
-
   /** One pod and the container config created in it over and over. */
   private record Kind(String name, PodSandboxConfig.Builder pod, String podId, ContainerConfig.Builder container,
       List<Long> creates) {}
@@ -55,8 +47,8 @@ class UserNamespaceBenchmark {
     ContainerConfig.Builder c = Containers.config("app", IMAGE, "sleep", "1000")
         .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString()));
     if (withUserns) {
-      pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
-      c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(userns());
+      pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(3_000_000));
+      c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(3_000_000));
     }
     String podId = cri.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
     return new Kind(name, pod, podId, c, new ArrayList<>());
