@@ -4,7 +4,18 @@
  * holds them: PID 1 of the pod when it gets its own PID namespace.
  *
  *   pause -v
- *   pause [--net] [--ipc] [--uts] [--pid] [--hostname NAME] [--sysctl KEY=VALUE]...
+ *   pause [--uid-map 'ID HOSTID LEN' --gid-map 'ID HOSTID LEN'] [--net] [--ipc] [--uts] [--pid]
+ *         [--hostname NAME] [--sysctl KEY=VALUE]...
+ *   pause --probe-idmap PATH...
+ *
+ * With --uid-map and --gid-map, pause first makes the pod's user namespace with those mappings
+ * (a forked child unshares it, the parent, still root on the host, writes the maps) and the
+ * other namespaces are made inside it, so that the user namespace owns them as the kernel
+ * requires for a container root to administer them.
+ *
+ * --probe-idmap checks that each PATH's filesystem takes an id-mapped mount (mount_setattr with
+ * MOUNT_ATTR_IDMAP on a detached clone, which is never attached anywhere) and prints
+ * "PATH: ok" or "PATH: <reason>" per path; it exits 0 if all are ok, else 1.
  *
  * On success the parent prints the long-lived child's pid and exits 0. Errors print one line
  * "pause: <what>: <reason>" on stderr and exit 2 (usage), 3 (a sysctl that cannot be written)
@@ -38,8 +49,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -55,6 +68,8 @@ enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SYSCTL = 3 };
 enum { PAUSE_ID = 65535 };
 
 struct options {
+    const char *uid_map; /* "ID HOSTID LEN", one line of /proc/PID/uid_map; NULL: the host's */
+    const char *gid_map;
     int clone_flags;
     const char *hostname;
     const char **sysctls; /* "KEY=VALUE" arguments, in command-line order */
@@ -83,6 +98,195 @@ static const char *option_value(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* The LEN of an "ID HOSTID LEN" mapping, or 0 when it is not three unsigned numbers. */
+static unsigned long map_length(const char *map)
+{
+    unsigned long id, host, len;
+    int end = 0;
+
+    if (sscanf(map, "%lu %lu %lu%n", &id, &host, &len, &end) != 3 || map[end] != '\0')
+        return 0;
+    return len;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int err = errno;
+    close(fd);
+    if (n < 0 || (size_t)n != len) {
+        errno = n < 0 ? err : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads one byte: 1, 0 at EOF (the writer is gone), -1 on error; EINTR is retried. */
+static ssize_t read_one(int fd)
+{
+    char byte;
+    ssize_t n;
+
+    do
+        n = read(fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Forks, flushing stdio first so that nothing buffered is written twice. */
+static pid_t fork_or_fail(void)
+{
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0)
+        fail(EXIT_FAIL, strerror(errno), "fork");
+    return child;
+}
+
+static void read_byte(int fd, const char *what)
+{
+    ssize_t n = read_one(fd);
+    if (n != 1)
+        fail(EXIT_FAIL, n < 0 ? strerror(errno) : "peer exited", "%s", what);
+}
+
+/*
+ * Forks; the child unshares a user namespace and returns once the parent has written its maps.
+ * The parent writes them (it is root in the namespace above, which arbitrary mappings need),
+ * waits for the child and exits with its status; a child killed by a signal is a failure.
+ * With setgroups left allowed (the maps' writer is privileged), the child can drop its groups.
+ */
+static void enter_user_namespace(const char *uid_map, const char *gid_map)
+{
+    int unshared[2], mapped[2];
+
+    if (pipe2(unshared, O_CLOEXEC) < 0 || pipe2(mapped, O_CLOEXEC) < 0)
+        fail(EXIT_FAIL, strerror(errno), "pipe");
+    pid_t child = fork_or_fail();
+    if (child == 0) {
+        close(unshared[0]);
+        close(mapped[1]);
+        if (unshare(CLONE_NEWUSER) < 0)
+            fail(EXIT_FAIL, strerror(errno), "unshare user namespace");
+        if (write(unshared[1], "", 1) != 1)
+            fail(EXIT_FAIL, strerror(errno), "report user namespace");
+        close(unshared[1]);
+        read_byte(mapped[0], "wait for id maps");
+        close(mapped[0]);
+        /* Become the namespace's root: the namespaces made next are then administered by it. */
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+            fail(EXIT_FAIL, strerror(errno), "become root of the user namespace");
+        return;
+    }
+    close(unshared[1]);
+    close(mapped[0]);
+    if (read_one(unshared[0]) == 1) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
+        if (write_file(path, uid_map) < 0) {
+            int err = errno;
+            kill(child, SIGKILL);
+            fail(EXIT_FAIL, strerror(err), "write uid_map '%s'", uid_map);
+        }
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)child);
+        if (write_file(path, gid_map) < 0) {
+            int err = errno;
+            kill(child, SIGKILL);
+            fail(EXIT_FAIL, strerror(err), "write gid_map '%s'", gid_map);
+        }
+        if (write(mapped[1], "", 1) != 1)
+            kill(child, SIGKILL);
+    }
+    close(mapped[1]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0)
+        if (errno != EINTR)
+            fail(EXIT_FAIL, strerror(errno), "wait for %d", (int)child);
+    if (WIFEXITED(status))
+        exit(WEXITSTATUS(status)); /* the child said why, if it failed */
+    fail(EXIT_FAIL, strsignal(WTERMSIG(status)), "user namespace child %d", (int)child);
+}
+
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct idmap_attr {
+    unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* Tries an id-mapped clone of each path with a throwaway user namespace; see the usage. */
+static int probe_idmap(int npaths, char **paths)
+{
+    int ready[2];
+
+    if (npaths == 0)
+        fail(EXIT_USAGE, "needs at least one PATH", "--probe-idmap");
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        fail(EXIT_FAIL, strerror(errno), "pipe");
+    pid_t child = fork_or_fail();
+    if (child == 0) {
+        /* Holds the namespace until the parent is done: it exits when the pipe closes. */
+        close(ready[1]);
+        if (unshare(CLONE_NEWUSER) < 0)
+            _exit(1);
+        read_one(ready[0]);
+        _exit(0);
+    }
+    close(ready[0]);
+    int failed = 0, userns = -1;
+    char path[64];
+    /* The child's unshare races this open: retry until /proc shows a namespace not ours. */
+    struct stat own, theirs;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+    for (int tries = 0; tries < 1000; tries++) {
+        if (userns >= 0)
+            close(userns);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0 || fstat(userns, &theirs) < 0 || stat("/proc/self/ns/user", &own) < 0)
+            break;
+        if (own.st_ino != theirs.st_ino)
+            break;
+        usleep(1000);
+    }
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
+    if (userns < 0 || write_file(path, "0 1000000000 65536") < 0) {
+        fprintf(stdout, "user namespace: %s\n", strerror(errno));
+        failed = 1;
+    }
+    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)child);
+    if (!failed && write_file(path, "0 1000000000 65536") < 0) {
+        fprintf(stdout, "user namespace: %s\n", strerror(errno));
+        failed = 1;
+    }
+    for (int i = 0; !failed && i < npaths; i++) {
+        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, paths[i], OPEN_TREE_CLONE | O_CLOEXEC);
+        struct idmap_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)userns};
+        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+            printf("%s: %s\n", paths[i], strerror(errno));
+            failed = 1;
+        } else {
+            printf("%s: ok\n", paths[i]);
+        }
+        if (tree >= 0)
+            close(tree); /* never attached: closing it unmounts the clone */
+    }
+    close(ready[1]);
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return fflush(stdout) == 0 && !failed ? 0 : 1;
+}
+
 static void parse_args(int argc, char **argv, struct options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -96,6 +300,12 @@ static void parse_args(int argc, char **argv, struct options *opts)
         if (strcmp(arg, "-v") == 0 || strcmp(arg, "--version") == 0) {
             printf("pause %s\n", PAUSE_VERSION);
             exit(fflush(stdout) == 0 ? 0 : EXIT_FAIL);
+        } else if (strcmp(arg, "--uid-map") == 0) {
+            opts->uid_map = option_value(argc, argv, &i);
+        } else if (strcmp(arg, "--gid-map") == 0) {
+            opts->gid_map = option_value(argc, argv, &i);
+        } else if (strcmp(arg, "--probe-idmap") == 0) {
+            exit(probe_idmap(argc - i - 1, argv + i + 1));
         } else if (strcmp(arg, "--net") == 0) {
             opts->clone_flags |= CLONE_NEWNET;
         } else if (strcmp(arg, "--ipc") == 0) {
@@ -116,9 +326,24 @@ static void parse_args(int argc, char **argv, struct options *opts)
             fail(EXIT_USAGE, "unknown argument", "%s", arg);
         }
     }
+    if ((opts->uid_map == NULL) != (opts->gid_map == NULL))
+        fail(EXIT_USAGE, "requires both", "--uid-map and --gid-map");
+    if (opts->uid_map != NULL && (map_length(opts->uid_map) == 0 || map_length(opts->gid_map) == 0))
+        fail(EXIT_USAGE, "expected 'ID HOSTID LEN'", "--uid-map/--gid-map");
     /* Without a UTS namespace of its own, a hostname would rename the node. */
     if (opts->hostname != NULL && !(opts->clone_flags & CLONE_NEWUTS))
         fail(EXIT_USAGE, "requires --uts", "--hostname");
+}
+
+/*
+ * PAUSE_ID, or in a user namespace that does not map it, the namespace's root: an unprivileged
+ * host id either way, and without capabilities.
+ */
+static unsigned int holder_id(const struct options *opts)
+{
+    if (opts->uid_map == NULL)
+        return PAUSE_ID;
+    return map_length(opts->uid_map) > PAUSE_ID && map_length(opts->gid_map) > PAUSE_ID ? PAUSE_ID : 0;
 }
 
 static void loopback_up(void)
@@ -227,13 +452,13 @@ static void apply_sysctl(const char *assignment, int clone_flags)
 }
 
 /*
- * Turns the calling process into uid/gid PAUSE_ID with no groups, no capabilities and
+ * Turns the calling process into uid/gid id with no groups, no capabilities and
  * no_new_privs. The bounding set goes first, while CAP_SETPCAP is still in effect; setresuid
  * then empties the effective, permitted and ambient sets (unless inherited securebits say
  * otherwise), and capset empties all three sets that it covers, inheritable included, which
  * setresuid leaves alone.
  */
-static void drop_privileges(void)
+static void drop_privileges(unsigned int id)
 {
     int cap;
 
@@ -246,10 +471,10 @@ static void drop_privileges(void)
         fail(EXIT_FAIL, strerror(errno), "clear ambient capabilities");
     if (setgroups(0, NULL) < 0)
         fail(EXIT_FAIL, strerror(errno), "setgroups");
-    if (setresgid(PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
-        fail(EXIT_FAIL, strerror(errno), "setresgid %d", PAUSE_ID);
-    if (setresuid(PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
-        fail(EXIT_FAIL, strerror(errno), "setresuid %d", PAUSE_ID);
+    if (setresgid(id, id, id) < 0)
+        fail(EXIT_FAIL, strerror(errno), "setresgid %u", id);
+    if (setresuid(id, id, id) < 0)
+        fail(EXIT_FAIL, strerror(errno), "setresuid %u", id);
 
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
@@ -267,12 +492,7 @@ static void drop_privileges(void)
  */
 static void await_holder(pid_t child, int ready)
 {
-    char byte;
-    ssize_t n;
-
-    do
-        n = read(ready, &byte, 1);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = read_one(ready);
     if (n == 1) {
         close(ready);
         return;
@@ -335,6 +555,8 @@ int main(int argc, char **argv)
 
     parse_args(argc, argv, &opts);
 
+    if (opts.uid_map != NULL)
+        enter_user_namespace(opts.uid_map, opts.gid_map);
     if (opts.clone_flags != 0 && unshare(opts.clone_flags) < 0)
         fail(EXIT_FAIL, strerror(errno), "unshare");
     if (opts.hostname != NULL && sethostname(opts.hostname, strlen(opts.hostname)) < 0)
@@ -360,17 +582,14 @@ int main(int argc, char **argv)
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) < 0)
         fail(EXIT_FAIL, strerror(errno), "pipe");
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0)
-        fail(EXIT_FAIL, strerror(errno), "fork");
+    pid_t child = fork_or_fail();
     if (child == 0) {
         /*
          * Before the pid is reported, with stderr still the daemon's: a failure then fails the
          * launch with its reason, and the daemon never sees the holder privileged.
          */
         close(ready[0]);
-        drop_privileges();
+        drop_privileges(holder_id(&opts));
         if (write(ready[1], "", 1) != 1)
             fail(EXIT_FAIL, strerror(errno), "report privileges dropped");
         run_holder(&wanted);

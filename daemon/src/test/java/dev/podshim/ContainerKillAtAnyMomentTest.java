@@ -3,6 +3,7 @@ package dev.podshim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podshim.cri.v1.Container;
+import dev.podshim.cri.v1.ContainerConfig;
 import dev.podshim.cri.v1.ExecSyncRequest;
 import dev.podshim.cri.v1.ImageSpec;
 import dev.podshim.cri.v1.ListContainersRequest;
@@ -27,8 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kill -9 of the daemon at random moments while containers are created, started, exec'd into,
@@ -56,8 +58,10 @@ class ContainerKillAtAnyMomentTest {
     registry.close();
   }
 
-  @Test
-  void noAcknowledgedContainerIsLostAndNothingLeaks() throws Exception {
+  /** With {@code userns}, the pod has a user namespace of its own: id-mapped layers and mounts are cut short too. */
+  @ParameterizedTest(name = "pod user namespace: {0}")
+  @ValueSource(booleans = {false, true})
+  void noAcknowledgedContainerIsLostAndNothingLeaks(boolean userns) throws Exception {
     long seed = System.nanoTime();
     Random random = new Random(seed);
     String cgroupTop = "podshim-cchaos-" + Long.toHexString(seed);
@@ -68,6 +72,9 @@ class ContainerKillAtAnyMomentTest {
       daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
       PodSandboxConfig.Builder pod = Pods.config("chaos");
       pod.getLinuxBuilder().setCgroupParent("/" + cgroupTop + "/pod");
+      if (userns) {
+        pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_200_000));
+      }
       String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
       for (int round = 0; round < ROUNDS; round++) {
         if (round > 0) {
@@ -77,7 +84,7 @@ class ContainerKillAtAnyMomentTest {
             .containsAll(acknowledged);
         AtomicBoolean stop = new AtomicBoolean();
         int r = round;
-        Thread load = Thread.ofPlatform().start(() -> churn(daemon, podId, pod, r, acknowledged, stop));
+        Thread load = Thread.ofPlatform().start(() -> churn(daemon, podId, pod, r, acknowledged, stop, userns));
         Thread.sleep(200 + random.nextInt(1500));
         daemon.kill9();
         stop.set(true);
@@ -102,11 +109,15 @@ class ContainerKillAtAnyMomentTest {
 
   /** Creates and starts containers (half of them stopped and removed again) until the daemon dies under it. */
   private static void churn(DaemonProcess daemon, String podId, PodSandboxConfig.Builder pod, int round,
-      Set<String> acknowledged, AtomicBoolean stop) {
+      Set<String> acknowledged, AtomicBoolean stop, boolean userns) {
     for (int n = 0; !stop.get(); n++) {
       try {
-        String id = daemon.runtime.createContainer(Containers.create(podId, pod,
-            Containers.config("c-" + round + "-" + n, busybox, "sleep", "1000"))).getContainerId();
+        ContainerConfig.Builder config = Containers.config("c-" + round + "-" + n, busybox, "sleep", "1000");
+        if (userns) {
+          config.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+              .setUsernsOptions(Pods.userNamespace(2_200_000));
+        }
+        String id = daemon.runtime.createContainer(Containers.create(podId, pod, config)).getContainerId();
         acknowledged.add(id);
         daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         // an exec whose child outlives it, cut short by its timeout or by the kill
@@ -131,3 +142,4 @@ class ContainerKillAtAnyMomentTest {
     return ids;
   }
 }
+

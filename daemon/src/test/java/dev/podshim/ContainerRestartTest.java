@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real daemon process with running containers: kill -9 loses none, exits while it is down are
- * seen, image volumes keep their holders.
+ * The real daemon process with running containers (in a pod user namespace too): kill -9 loses
+ * none, exits while it is down are seen, image volumes keep their holders.
  */
 class ContainerRestartTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -188,6 +188,42 @@ class ContainerRestartTest {
   private static List<String> holders(Path volume) throws IOException {
     try (var entries = Files.list(volume.resolve("holders"))) {
       return entries.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  private String uidMap(String id) {
+    return daemon.runtime.execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("cat")
+        .addCmd("/proc/self/uid_map").setTimeout(10).build()).getStdout().toStringUtf8().trim();
+  }
+
+  /** A pod in its own user namespace keeps it over a kill -9; removal afterwards leaves no pin or id-mapped mount. */
+  @Test
+  void killMinus9KeepsAUserNamespacePodAndItsRemovalLeavesNothing(@TempDir Path volume) throws Exception {
+    daemon = new DaemonProcess(root).start();
+    daemon.images.pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build());
+    PodSandboxConfig.Builder pod = Pods.config("userns");
+    pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_100_000));
+    String podId = daemon.runtime.runPodSandbox(Pods.run(pod)).getPodSandboxId();
+    ContainerConfig.Builder c = Containers.config("app", busybox, "sleep", "1000")
+        .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(volume.toString()));
+    c.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(Pods.userNamespace(2_100_000));
+    String id = daemon.runtime.createContainer(Containers.create(podId, pod, c)).getContainerId();
+    daemon.runtime.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    String before = uidMap(id);
+    assertThat(before.split("\\s+")).containsExactly("0", "2100000", "65536");
+
+    daemon.kill9();
+    daemon = new DaemonProcess(root).start();
+
+    assertThat(Containers.status(daemon.runtime, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(uidMap(id)).isEqualTo(before);
+    assertThat(NodeLeaks.of(root).mounts()).anyMatch(m -> m.endsWith("/ns/user"))
+        .anyMatch(m -> m.contains("/idmapped/"));
+
+    daemon.runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    assertThat(NodeLeaks.of(root).mounts()).isEmpty();
+    try (var left = java.nio.file.Files.list(volume)) {
+      assertThat(left).isEmpty(); // the volume itself is untouched
     }
   }
 }

@@ -259,7 +259,7 @@ class DaemonRestartTest {
     return new SandboxConfig(new SandboxConfig.PodMetadata(name, "u", "test", 0), "", "", null,
         List.of(), Map.of(), Map.of(), "", Map.of(),
         new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.POD, ""),
-        "");
+        "", null);
   }
 
 

@@ -57,9 +57,11 @@ final class ContainerConfigMapper {
       }
       envs.add(new Env(kv.getKey(), kv.getValue().toStringUtf8()));
     }
+    var userns = UserNamespaceMapper.fromProto(SEC + ".namespace_options",
+        c.getLinux().getSecurityContext().getNamespaceOptions());
     List<Mount> mounts = new ArrayList<>();
     for (int i = 0; i < c.getMountsCount(); i++) {
-      mounts.add(mount(i, c.getMounts(i)));
+      mounts.add(mount(i, c.getMounts(i), userns));
     }
     List<Device> devices = new ArrayList<>();
     for (int i = 0; i < c.getDevicesCount(); i++) {
@@ -89,7 +91,7 @@ final class ContainerConfigMapper {
     }
   }
 
-  private static Mount mount(int i, dev.podshim.cri.v1.Mount m) {
+  private static Mount mount(int i, dev.podshim.cri.v1.Mount m, dev.podshim.store.@Nullable UserNamespace userns) {
     Inputs.path("config.mounts[" + i + "].container_path", m.getContainerPath(), Inputs.MAX_PATH_BYTES);
     Inputs.path("config.mounts[" + i + "].host_path", m.getHostPath(), Inputs.MAX_PATH_BYTES);
     boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
@@ -98,9 +100,7 @@ final class ContainerConfigMapper {
     } else if (!m.getImageSubPath().isEmpty()) {
       throw CriException.invalidArgument("config.mounts[" + i + "].image_sub_path: needs image to be set");
     }
-    if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
-      throw CriException.invalidArgument("config.mounts[" + i + "]: id-mapped mounts are not supported");
-    }
+    idMappings("config.mounts[" + i + "]", m, userns);
     Propagation[] values = Propagation.values();
     int p = m.getPropagationValue();
     if (p < 0 || p >= values.length) {
@@ -140,6 +140,26 @@ final class ContainerConfigMapper {
     }
   }
 
+  /**
+   * A mount's id mappings, if any, must be the container's user namespace's: in a pod user namespace
+   * every mount is id-mapped with the pod's mappings, and no other mapping is offered.
+   */
+  private static void idMappings(String field, dev.podshim.cri.v1.Mount m,
+      dev.podshim.store.@Nullable UserNamespace userns) {
+    if (m.getUidMappingsCount() == 0 && m.getGidMappingsCount() == 0) {
+      return;
+    }
+    if (userns == null || userns.host()) {
+      throw CriException.invalidArgument(field + ".uid_mappings: id-mapped mounts need the container's"
+          + " namespace_options.userns_options in mode POD");
+    }
+    if (!UserNamespaceMapper.only(field + ".uid_mappings", m.getUidMappingsList()).equals(userns.uidMapping())
+        || !UserNamespaceMapper.only(field + ".gid_mappings", m.getGidMappingsList()).equals(userns.gidMapping())) {
+      throw CriException.invalidArgument(field + ".uid_mappings: differ from the user namespace's mappings;"
+          + " only the pod's own mappings are supported");
+    }
+  }
+
   static Resources resources(LinuxContainerResources r) {
     Map<String, Long> hugepages = new LinkedHashMap<>();
     r.getHugepageLimitsList().forEach(h -> hugepages.put(h.getPageSize(), h.getLimit()));
@@ -151,9 +171,7 @@ final class ContainerConfigMapper {
   private static Security security(LinuxContainerSecurityContext s) {
     Capability caps = s.getCapabilities();
     NamespaceOption ns = s.getNamespaceOptions();
-    if (ns.hasUsernsOptions() && ns.getUsernsOptions().getMode() != dev.podshim.cri.v1.NamespaceMode.NODE) {
-      throw CriException.invalidArgument(SEC + ".namespace_options.userns_options: user namespaces are not supported");
-    }
+    var userns = UserNamespaceMapper.fromProto(SEC + ".namespace_options", ns);
     int policy = s.getSupplementalGroupsPolicyValue();
     if (policy < 0 || policy >= GroupsPolicy.values().length) {
       throw CriException.invalidArgument(SEC + ".supplemental_groups_policy: unknown value " + policy);
@@ -166,7 +184,7 @@ final class ContainerConfigMapper {
         s.hasRunAsGroup() ? s.getRunAsGroup().getValue() : null,
         s.getRunAsUsername(), s.getReadonlyRootfs(), s.getSupplementalGroupsList(), GroupsPolicy.values()[policy],
         s.getNoNewPrivs(), s.getMaskedPathsList(), s.getReadonlyPathsList(),
-        seccomp(s), apparmor(s));
+        seccomp(s), apparmor(s), userns);
   }
 
   private static Profile seccomp(LinuxContainerSecurityContext s) {

@@ -124,7 +124,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
       ContainerService containers, PodLifecycle pods, RuntimeHandlers runtimes, ContainerEvents events,
       StreamUrls streams, MeterRegistry registry) {
     this.version = new VersionHandler(runtimeVersion);
-    this.status = new StatusHandler(config, network, runtimes, streams, containers.appArmor());
+    this.status = new StatusHandler(config, network, runtimes, streams, containers.appArmor(),
+        sandboxes.userNamespaces());
     this.runtimeConfig = new RuntimeConfigHandler(config.cgroupDriver());
     this.updateRuntimeConfig = new UpdateRuntimeConfigHandler(network);
     ReadViews views = new ReadViews(sandboxes, containers);

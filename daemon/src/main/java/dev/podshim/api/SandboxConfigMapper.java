@@ -8,6 +8,7 @@ import java.util.List;
 
 /** RunPodSandbox's protobuf config → the domain's {@link SandboxConfig}, refusing what is absent or unsupported. */
 final class SandboxConfigMapper {
+  private static final String NAMESPACE_OPTIONS = "config.linux.security_context.namespace_options";
   private SandboxConfigMapper() {}
 
   static SandboxConfig fromProto(PodSandboxConfig c, String runtimeHandler) {
@@ -25,9 +26,15 @@ final class SandboxConfigMapper {
         .toList();
     var linux = c.getLinux();
     NamespaceOption ns = linux.getSecurityContext().getNamespaceOptions();
-    if (ns.hasUsernsOptions() && ns.getUsernsOptions().getMode() != dev.podshim.cri.v1.NamespaceMode.NODE) {
-      throw CriException.invalidArgument(
-          "config.linux.security_context.namespace_options.userns_options: user namespaces are not supported");
+    var modes = new SandboxConfig.NamespaceModes(
+        mode("network", ns.getNetworkValue()), mode("pid", ns.getPidValue()), mode("ipc", ns.getIpcValue()),
+        ns.getTargetId());
+    var userns = UserNamespaceMapper.fromProto(NAMESPACE_OPTIONS, ns);
+    if (userns != null && !userns.host()
+        && (modes.hostNetwork() || modes.hostIpc() || modes.pid() == SandboxConfig.Mode.NODE)) {
+      // the node's namespaces belong to the node's user namespace: a pod root could not administer them
+      throw CriException.invalidArgument(NAMESPACE_OPTIONS + ".userns_options: mode POD needs the pod's own"
+          + " network, IPC and PID namespaces, not the node's");
     }
     return new SandboxConfig(
         new SandboxConfig.PodMetadata(m.getName(), m.getUid(), m.getNamespace(), m.getAttempt()),
@@ -39,10 +46,9 @@ final class SandboxConfigMapper {
         c.getAnnotationsMap(),
         linux.getCgroupParent(),
         linux.getSysctlsMap(),
-        new SandboxConfig.NamespaceModes(
-            mode("network", ns.getNetworkValue()), mode("pid", ns.getPidValue()), mode("ipc", ns.getIpcValue()),
-            ns.getTargetId()),
-        runtimeHandler);
+        modes,
+        runtimeHandler,
+        userns);
   }
 
   private static String protocol(int value) {
@@ -58,7 +64,7 @@ final class SandboxConfigMapper {
     SandboxConfig.Mode[] modes = SandboxConfig.Mode.values();
     if (value < 0 || value >= modes.length) {
       throw CriException.invalidArgument(
-          "config.linux.security_context.namespace_options." + field + ": unknown namespace mode " + value);
+          NAMESPACE_OPTIONS + "." + field + ": unknown namespace mode " + value);
     }
     return modes[value];
   }

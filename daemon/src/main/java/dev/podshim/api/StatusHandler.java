@@ -11,6 +11,7 @@ import dev.podshim.network.PodNetwork;
 import dev.podshim.cri.v1.RuntimeFeatures;
 import dev.podshim.oci.AppArmor;
 import dev.podshim.oci.RuntimeHandlers;
+import dev.podshim.sandbox.UserNamespaceSupport;
 import dev.podshim.store.StateFile;
 import dev.podshim.streaming.StreamUrls;
 import java.util.LinkedHashMap;
@@ -23,14 +24,21 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
   private final RuntimeHandlers runtimes;
   private final StreamUrls streams;
   private final AppArmor appArmor;
+  private final UserNamespaceSupport userNamespaces;
 
   StatusHandler(DaemonConfig config, PodNetwork network, RuntimeHandlers runtimes, StreamUrls streams,
-      AppArmor appArmor) {
+      AppArmor appArmor, UserNamespaceSupport userNamespaces) {
+    this.userNamespaces = userNamespaces;
     this.config = config;
     this.appArmor = appArmor;
     this.network = network;
     this.runtimes = runtimes;
     this.streams = streams;
+  }
+
+  private RuntimeHandlerFeatures features(String handler) {
+    return RuntimeHandlerFeatures.newBuilder().setRecursiveReadOnlyMounts(true)
+        .setUserNamespaces(userNamespaces.supports(handler)).build();
   }
 
   @Override
@@ -41,11 +49,11 @@ final class StatusHandler implements UnaryHandler<StatusRequest, StatusResponse>
             .addConditions(RuntimeCondition.newBuilder().setType("RuntimeReady").setStatus(true))
             .addConditions(RuntimeCondition.newBuilder().setType("NetworkReady").setStatus(net.ready())
                 .setReason(net.ready() ? "" : net.reason()).setMessage(net.ready() ? "" : net.message())));
-    // "" is kubelet's default handler; recursive read-only mounts are runc's and crun's "rro"
-    RuntimeHandlerFeatures features = RuntimeHandlerFeatures.newBuilder().setRecursiveReadOnlyMounts(true).build();
-    response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName("").setFeatures(features));
+    // "" is kubelet's default handler; recursive read-only mounts are runc's and crun's "rro";
+    // user namespaces where the start-up probe found them working
+    response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName("").setFeatures(features("")));
     runtimes.names().forEach(name -> response.addRuntimeHandlers(
-        RuntimeHandler.newBuilder().setName(name).setFeatures(features)));
+        RuntimeHandler.newBuilder().setName(name).setFeatures(features(name))));
     response.setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true).setMountOptions(true));
     if (request.getVerbose()) {
       Map<String, Object> info = new LinkedHashMap<>();

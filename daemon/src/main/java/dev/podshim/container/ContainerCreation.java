@@ -12,6 +12,7 @@ import dev.podshim.errors.CriException;
 import dev.podshim.image.ImageConfig;
 import dev.podshim.image.ImageInfo;
 import dev.podshim.image.ImageService;
+import dev.podshim.image.Snapshots;
 import dev.podshim.oci.Conmon;
 import dev.podshim.oci.ConmonSpec;
 import dev.podshim.oci.OciException;
@@ -31,6 +32,7 @@ import dev.podshim.store.ContainerStatus;
 import dev.podshim.store.ContainerStore;
 import dev.podshim.store.Sandbox;
 import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -107,13 +109,17 @@ final class ContainerCreation {
       cleanup.push("remove container directory", () -> store.delete(container));
       container.lifecycle().lock();
       try {
-        Path rootfs = images.snapshots().prepare(image.id(), id);
+        PodContext pod = podContext(sandbox);
+        Path rootfs = images.snapshots().prepare(image.id(), id, podRoot(pod));
         cleanup.push("release rootfs", () -> images.snapshots().release(id));
         makeVolumeDirs(rootfs, imageConfig, config);
         cleanup.push("release image volumes", () -> images.volumes().release(id));
         ContainerConfig mounted = ImageVolumeMounts.resolve(config, images.volumes(), id);
-        BuiltSpec built = SpecBuilder.build(new SpecInput(id, mounted, imageConfig, rootfs, podContext(sandbox),
+        BuiltSpec built = SpecBuilder.build(new SpecInput(id, mounted, imageConfig, rootfs, pod,
             targetPidns, tools.cgroupDriver(), tools.host(), runtime.handler(), cdi));
+        if (pod.userns() != null) {
+          IdmappedMounts.apply(built.spec(), container.dir(), pod.userns(), cleanup);
+        }
         writeBundle(container, built);
         if (!logPath.isEmpty()) {
           LogPaths.createParents(Path.of(sandbox.metadata().config().logDirectory()), Path.of(logPath));
@@ -155,6 +161,7 @@ final class ContainerCreation {
     } catch (IOException e) {
       throw CriException.internal("remove container " + c.id() + ": attach socket link: " + e.getMessage(), e);
     }
+    IdmappedMounts.removeAll(c.dir());
     images.snapshots().release(c.id());
     images.volumes().release(c.id());
     try {
@@ -211,6 +218,16 @@ final class ContainerCreation {
     return "";
   }
 
+  /** Who owns the rootfs of a container in the pod's user namespace; null in the node's. */
+  private static Snapshots.@Nullable PodRoot podRoot(PodContext pod) {
+    UserNamespace userns = pod.userNamespace();
+    Path pin = pod.userns();
+    if (userns == null || pin == null) {
+      return null;
+    }
+    return new Snapshots.PodRoot(pin, userns.uidMapping().hostId(), userns.gidMapping().hostId());
+  }
+
   /** Image volumes become empty directories in the rootfs, as CRI-O's default "mkdir" mode. */
   private static void makeVolumeDirs(Path rootfs, ImageConfig image, ContainerConfig config) throws IOException {
     for (String volume : image.volumes()) {
@@ -253,7 +270,7 @@ final class ContainerCreation {
         PodFiles.namespace(sandbox, Namespace.NET), PodFiles.namespace(sandbox, Namespace.IPC),
         PodFiles.namespace(sandbox, Namespace.UTS), PodFiles.namespace(sandbox, Namespace.PID),
         PodFiles.hosts(sandbox), PodFiles.resolvConf(sandbox), PodFiles.hostname(sandbox), PodFiles.shm(sandbox),
-        cgroupParent, hostname);
+        cgroupParent, hostname, pod.userNamespace(), PodFiles.namespace(sandbox, Namespace.USER));
   }
 
 }

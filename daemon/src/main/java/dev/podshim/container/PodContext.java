@@ -3,6 +3,7 @@ package dev.podshim.container;
 import static java.util.Objects.requireNonNull;
 
 import dev.podshim.store.SandboxConfig;
+import dev.podshim.store.UserNamespace;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param pidns pinned PID namespace of pause; null unless the pod shares one (PID mode POD)
  * @param shm the pod's /dev/shm (a tmpfs shared by its containers); null for host IPC
  * @param cgroupParent the pod's cgroup parent as kubelet spelled it; empty when none
+ * @param userNamespace the pod's own user namespace; null when it has the node's
+ * @param userns the pinned user namespace; null when it has the node's
  */
 public record PodContext(
     String sandboxId,
@@ -33,7 +36,9 @@ public record PodContext(
     Path hostnameFile,
     @Nullable Path shm,
     String cgroupParent,
-    String hostname) {
+    String hostname,
+    @Nullable UserNamespace userNamespace,
+    @Nullable Path userns) {
   public PodContext {
     requireNonNull(sandboxId, "sandboxId");
     requireNonNull(sandboxName, "sandboxName");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podshim.oci.Capabilities;
 import dev.podshim.store.ContainerConfig;
 import dev.podshim.store.ContainerConfig.Security;
+import dev.podshim.store.UserNamespace;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,6 +67,12 @@ public final class SpecBuilder {
     linux.set("resources", resources);
     linux.put("cgroupsPath", SpecResources.cgroupsPath(in.cgroupDriver(), in.pod().cgroupParent(), in.containerId()));
     linux.set("namespaces", SpecNamespaces.build(in));
+    UserNamespace userns = PodUserNamespace.joined(security.userNamespace(), in.pod());
+    if (userns != null) {
+      // runc and crun take the mappings beside the namespace's path, to know the container's root
+      linux.set("uidMappings", Json.array().add(mapping(userns.uidMapping())));
+      linux.set("gidMappings", Json.array().add(mapping(userns.gidMapping())));
+    }
     linux.set("maskedPaths", Json.strings(security.privileged() ? List.of()
         : paths(SECURITY + ".masked_paths", security.maskedPaths(), MASKED_PATHS)));
     linux.set("readonlyPaths", Json.strings(security.privileged() ? List.of()
@@ -78,6 +85,10 @@ public final class SpecBuilder {
       linux.put("rootfsPropagation", rootfsPropagation);
     }
     return linux;
+  }
+
+  private static ObjectNode mapping(UserNamespace.IdMapping m) {
+    return Json.object().put("containerID", m.containerId()).put("hostID", m.hostId()).put("size", m.length());
   }
 
   /** The config's list, or the defaults when it is empty. */

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The spec's {@code linux.namespaces}: a mount namespace of its own, the pod's network, IPC and
  * UTS namespaces (none, i.e. the host's, where the pod uses the node's), and the PID namespace
- * the container's PID mode asks for. The UTS namespace already has the pod's hostname.
+ * the container's PID mode asks for, and the pod's user namespace when it has its own. The UTS
+ * namespace already has the pod's hostname.
  */
 final class SpecNamespaces {
   private SpecNamespaces() {}
@@ -23,6 +24,9 @@ final class SpecNamespaces {
     NamespaceModes podModes = pod.namespaces();
     ArrayNode namespaces = Json.array();
     namespaces.add(namespace("mount", null));
+    if (PodUserNamespace.joined(in.config().security().userNamespace(), pod) != null) {
+      namespaces.add(namespace("user", pinned(pod, "user", pod.userns())));
+    }
     if (!podModes.hostNetwork()) {
       namespaces.add(namespace("network", pinned(pod, "network", pod.netns())));
       namespaces.add(namespace("uts", pinned(pod, "UTS", pod.utsns())));

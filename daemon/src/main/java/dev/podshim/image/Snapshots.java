@@ -2,6 +2,7 @@ package dev.podshim.image;
 
 import dev.podshim.errors.Cleanup;
 import dev.podshim.errors.CriException;
+import dev.podshim.os.IdmappedMount;
 import dev.podshim.os.Mounts;
 import dev.podshim.os.OsException;
 import dev.podshim.store.StateFile;
@@ -29,6 +30,19 @@ public final class Snapshots {
   private final ImageService images;
   private final ReentrantLock storeLock;
 
+  /** Where a snapshot's id-mapped lower dirs are attached while its overlayfs is mounted. */
+  private static final String MAPPED_LOWERS = "mapped-lowers";
+
+  /**
+   * The owner of a rootfs in a pod user namespace: the pinned namespace, whose mappings the layers
+   * are seen through, and the host uid and gid of the pod's root, who owns the upper dir.
+   */
+  public record PodRoot(Path userns, long hostUid, long hostGid) {
+    public PodRoot {
+      java.util.Objects.requireNonNull(userns, "userns");
+    }
+  }
+
   /**
    * What {@code snapshot.json} (and an image volume's {@code volume.json}) keeps: the image and the
    * layers it stacks, bottom first.
@@ -47,6 +61,16 @@ public final class Snapshots {
    * image is unknown; INVALID_ARGUMENT for a bad key.
    */
   public Path prepare(String imageId, String key) {
+    return prepare(imageId, key, null);
+  }
+
+  /**
+   * As {@link #prepare(String, String)}, for a container in a pod user namespace when {@code
+   * owner} is set: overlayfs takes id-mapped lower dirs (Linux 5.19), so the shared layers read
+   * as owned by the pod's ids without a copy or chown, and the container's own upper dir is the
+   * pod root's. The id-mapped lowers are detached once the overlay holds them.
+   */
+  public Path prepare(String imageId, String key, @org.jspecify.annotations.Nullable PodRoot owner) {
     if (!KEY.matcher(key).matches()) {
       throw CriException.invalidArgument("snapshot key \"" + key + "\": expected [A-Za-z0-9_.-], at most 128 characters");
     }
@@ -61,6 +85,7 @@ public final class Snapshots {
           .orElseThrow(() -> CriException.notFound("image " + imageId + " not found"));
       List<Path> lowers = new ArrayList<>(images.lowersTopFirst(imageId, chain));
       unmountAll(rootfs); // a stale snapshot: never delete through a live mount
+      unmountMappedLowers(snap);
       LayerUnpacker.deleteTree(snap);
       Files.createDirectories(snap);
       cleanup.push("remove " + snap, () -> LayerUnpacker.deleteTree(snap));
@@ -72,7 +97,11 @@ public final class Snapshots {
         lowers.add(Files.createDirectories(snap.resolve("empty")));
       }
       try {
-        Mounts.overlay(rootfs, lowers, upper, work);
+        if (owner == null) {
+          Mounts.overlay(rootfs, lowers, upper, work);
+        } else {
+          mountMapped(snap, rootfs, lowers, upper, work, owner);
+        }
       } catch (OsException e) {
         if (e.errno() == OsException.E2BIG) {
           throw new CriException(CriException.Kind.FAILED_PRECONDITION, "prepare snapshot " + key
@@ -98,12 +127,48 @@ public final class Snapshots {
     storeLock.lock();
     try {
       unmountAll(snap.resolve("rootfs"));
+      unmountMappedLowers(snap);
       LayerUnpacker.deleteTree(snap);
     } catch (IOException e) {
       throw CriException.internal("release snapshot " + key + ": " + e.getMessage(), e);
     } finally {
       storeLock.unlock();
     }
+  }
+
+  private static void mountMapped(Path snap, Path rootfs, List<Path> lowers, Path upper, Path work, PodRoot owner)
+      throws IOException {
+    // uid_t is unsigned: kubelet's ranges go past 2^31, which an int carries as a negative number
+    Files.setAttribute(upper, "unix:uid", (int) owner.hostUid());
+    Files.setAttribute(upper, "unix:gid", (int) owner.hostGid());
+    Path dir = Files.createDirectories(snap.resolve(MAPPED_LOWERS));
+    try {
+      List<Path> mapped = new ArrayList<>();
+      for (int i = 0; i < lowers.size(); i++) {
+        Path target = Files.createDirectory(dir.resolve(Integer.toString(i)));
+        IdmappedMount.mount(lowers.get(i), target, owner.userns(), false);
+        mapped.add(target);
+      }
+      Mounts.overlay(rootfs, mapped, upper, work);
+    } finally {
+      // overlayfs keeps private clones of its layers: the attached copies can go at once
+      unmountMappedLowers(snap);
+    }
+  }
+
+  /** Detaches and deletes the id-mapped lowers; a delete through one would empty a shared layer. */
+  private static void unmountMappedLowers(Path snap) throws IOException {
+    Path dir = snap.resolve(MAPPED_LOWERS);
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var entries = Files.list(dir)) {
+      for (Path lower : entries.toList()) {
+        unmountAll(lower);
+        Files.delete(lower);
+      }
+    }
+    Files.delete(dir);
   }
 
   /** Unmounts everything stacked on {@code rootfs}; fails rather than leave a mount one might delete through. */

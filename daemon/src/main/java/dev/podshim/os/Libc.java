@@ -55,6 +55,8 @@ final class Libc {
   private static final long SYS_FSOPEN = 430;
   private static final long SYS_FSCONFIG = 431;
   private static final long SYS_FSMOUNT = 432;
+  private static final long SYS_OPEN_TREE = 428;
+  private static final long SYS_MOUNT_SETATTR = 442;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -338,6 +340,16 @@ final class Libc {
       MemorySegment toPath, int flags) {
     return syscall5(err, SYS_MOVE_MOUNT, fromDirFd, fromPath.address(), toDirFd,
         toPath.address(), flags);
+  }
+
+  static int openTree(MemorySegment err, int dirFd, MemorySegment path, int flags) {
+    return syscall5(err, SYS_OPEN_TREE, dirFd, path.address(), flags, 0, 0);
+  }
+
+  static int mountSetattr(MemorySegment err, int dirFd, MemorySegment path, int flags,
+      MemorySegment attr) {
+    return syscall5(err, SYS_MOUNT_SETATTR, dirFd, path.address(), flags, attr.address(),
+        attr.byteSize());
   }
 
   private static int syscall5(MemorySegment err, long number, long a, long b, long c, long d,

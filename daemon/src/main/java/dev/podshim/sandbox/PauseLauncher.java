@@ -7,6 +7,7 @@ import dev.podshim.errors.CriException.Kind;
 import dev.podshim.os.OsException;
 import dev.podshim.os.ProcStat;
 import dev.podshim.os.Spawn;
+import dev.podshim.store.UserNamespace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -143,6 +144,13 @@ public final class PauseLauncher {
   private List<String> command(PauseSpec spec) {
     List<String> command = new ArrayList<>();
     command.add(pauseBinary.toString());
+    UserNamespace userns = spec.userNamespace();
+    if (userns != null) {
+      command.add("--uid-map");
+      command.add(userns.uidMapping().line());
+      command.add("--gid-map");
+      command.add(userns.gidMapping().line());
+    }
     if (spec.newNet()) {
       command.add("--net");
     }

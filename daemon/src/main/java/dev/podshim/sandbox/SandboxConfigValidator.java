@@ -29,9 +29,12 @@ final class SandboxConfigValidator {
   private final Sysctls sysctls;
   private final PodCgroups cgroups;
   private final Set<String> runtimeHandlers;
+  private final UserNamespaceSupport userNamespaces;
   private final ReservedDirs reserved;
 
-  SandboxConfigValidator(Sysctls sysctls, PodCgroups cgroups, Set<String> runtimeHandlers, ReservedDirs reserved) {
+  SandboxConfigValidator(Sysctls sysctls, PodCgroups cgroups, Set<String> runtimeHandlers, ReservedDirs reserved,
+      UserNamespaceSupport userNamespaces) {
+    this.userNamespaces = userNamespaces;
     this.sysctls = sysctls;
     this.cgroups = cgroups;
     this.runtimeHandlers = Set.copyOf(runtimeHandlers);
@@ -58,6 +61,11 @@ final class SandboxConfigValidator {
     if (!runtimeHandlers.contains(c.runtimeHandler())) {
       throw invalid("runtime_handler", "unknown runtime handler \"" + c.runtimeHandler() + "\" (configured: "
           + runtimeHandlers.stream().sorted().toList() + ")");
+    }
+    if (c.userNamespace() != null && !userNamespaces.supports(c.runtimeHandler())) {
+      throw invalid("config.linux.security_context.namespace_options.userns_options", "runtime handler \""
+          + c.runtimeHandler() + "\" cannot run pods in a user namespace of their own on this node: "
+          + userNamespaces.refusal(c.runtimeHandler()));
     }
   }
 

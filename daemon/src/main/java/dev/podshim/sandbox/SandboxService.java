@@ -50,12 +50,14 @@ public final class SandboxService {
   private final SandboxNetworking networking;
   private final Reservations reservations = new Reservations();
   private final Duration stopTimeout;
+  private final UserNamespaceSupport userNamespaces;
   /** How long a retried RunPodSandbox waits for the first attempt with the same name. */
   private static final Duration RETRY_WAIT = Duration.ofMinutes(4);
 
   SandboxService(SandboxStore store, SandboxConfigValidator validator, Sysctls sysctls, SandboxFiles files,
       PauseLauncher launcher, PauseSupervisor supervisor, PodCgroups cgroups, SandboxNetworking networking,
-      Duration stopTimeout) {
+      Duration stopTimeout, UserNamespaceSupport userNamespaces) {
+    this.userNamespaces = requireNonNull(userNamespaces, "userNamespaces");
     this.store = requireNonNull(store, "store");
     this.validator = requireNonNull(validator, "validator");
     this.sysctls = requireNonNull(sysctls, "sysctls");
@@ -72,15 +74,23 @@ public final class SandboxService {
       PodNetwork network) throws IOException {
     PodCgroups cgroups = new PodCgroups(config.cgroupDriver(), PodCgroups.mounted(Path.of("/proc/self/mountinfo")));
     Sysctls sysctls = new Sysctls(Path.of("/proc/sys"));
+    UserNamespaceSupport userNamespaces = UserNamespaceSupport.probe(pauseBinary, config.root(),
+        config.runtimeHandlers(), config.defaultRuntime());
     return new SandboxService(store,
-        new SandboxConfigValidator(sysctls, cgroups, runtimeHandlers(config), ReservedDirs.of(config)),
+        new SandboxConfigValidator(sysctls, cgroups, runtimeHandlers(config), ReservedDirs.of(config),
+            userNamespaces),
         sysctls,
         new SandboxFiles(Path.of("/etc/resolv.conf"), Path.of("/etc/hosts")),
         new PauseLauncher(pauseBinary),
         new PauseSupervisor(watcher),
         cgroups,
         new SandboxNetworking(network),
-        Duration.ofSeconds(config.stopTimeoutSeconds()));
+        Duration.ofSeconds(config.stopTimeoutSeconds()), userNamespaces);
+  }
+
+  /** Which runtime handlers can run pods with a user namespace of their own here. */
+  public UserNamespaceSupport userNamespaces() {
+    return userNamespaces;
   }
 
   /** The runtime handlers a sandbox may name: the configured ones, and "" for the default one. */
@@ -246,6 +256,9 @@ public final class SandboxService {
     if (config.namespaces().pid() == SandboxConfig.Mode.POD) {
       result.add(Namespace.PID);
     }
+    if (config.userNamespace() != null) {
+      result.add(Namespace.USER);
+    }
     return result;
   }
 
@@ -253,7 +266,7 @@ public final class SandboxService {
     List<Namespace> ns = namespacesOf(config);
     String hostname = ns.contains(Namespace.UTS) && !config.hostname().isEmpty() ? config.hostname() : null;
     return new PauseSpec(ns.contains(Namespace.NET), ns.contains(Namespace.IPC), ns.contains(Namespace.UTS),
-        ns.contains(Namespace.PID), hostname, Sysctls.beforeNetwork(config.sysctls()));
+        ns.contains(Namespace.PID), hostname, Sysctls.beforeNetwork(config.sysctls()), config.userNamespace());
   }
 
   private static String nodeHostname() throws IOException {

@@ -200,6 +200,7 @@ public record ContainerConfig(
    * @param maskedPaths empty means the runtime's defaults
    * @param readonlyPaths empty means the runtime's defaults
    * @param apparmor null when not asked for
+   * @param userNamespace null when not asked for (the pod's applies)
    */
   public record Security(
       List<String> addCapabilities,
@@ -217,7 +218,8 @@ public record ContainerConfig(
       List<String> maskedPaths,
       List<String> readonlyPaths,
       Profile seccomp,
-      @Nullable Profile apparmor) {
+      @Nullable Profile apparmor,
+      @Nullable UserNamespace userNamespace) {
     public Security {
       addCapabilities = List.copyOf(addCapabilities);
       dropCapabilities = List.copyOf(dropCapabilities);

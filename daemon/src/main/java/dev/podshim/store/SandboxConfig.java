@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the client asked for in RunPodSandbox, as the domain sees it: the api layer maps the
  * protobuf PodSandboxConfig into this, and it is persisted verbatim in the sandbox metadata.
+ *
+ * @param userNamespace the pod's own user namespace (mode POD); null for the node's
  */
 public record SandboxConfig(
     PodMetadata metadata,
@@ -22,7 +24,8 @@ public record SandboxConfig(
     String cgroupParent,
     Map<String, String> sysctls,
     NamespaceModes namespaces,
-    String runtimeHandler) {
+    String runtimeHandler,
+    @Nullable UserNamespace userNamespace) {
 
   public SandboxConfig {
     requireNonNull(metadata, "metadata");
@@ -35,6 +38,9 @@ public record SandboxConfig(
     sysctls = sorted(sysctls);
     requireNonNull(namespaces, "namespaces");
     requireNonNull(runtimeHandler, "runtimeHandler");
+    if (userNamespace != null && userNamespace.host()) {
+      userNamespace = null; // the node's: one spelling for it
+    }
   }
 
   /**
@@ -44,7 +50,7 @@ public record SandboxConfig(
   public static SandboxConfig unreadable(String id) {
     return new SandboxConfig(new PodMetadata("unreadable-" + id.substring(0, Math.min(12, id.length())), id,
         "podshim-unreadable", 0), "", "", null, List.of(), Map.of(), Map.of(), "", Map.of(),
-        new NamespaceModes(Mode.POD, Mode.POD, Mode.POD, ""), "");
+        new NamespaceModes(Mode.POD, Mode.POD, Mode.POD, ""), "", null);
   }
 
   private static Map<String, String> sorted(Map<String, String> map) {

@@ -70,6 +70,10 @@ final class SpecFixture {
   List<String> readonlyPaths = List.of();
   Profile seccomp = Profile.runtimeDefault();
   @Nullable Profile apparmor;
+  /** The container's userns_options; null: not set. */
+  dev.podshim.store.@Nullable UserNamespace containerUserns;
+  /** The pod's own user namespace; null: the node's. */
+  dev.podshim.store.@Nullable UserNamespace podUserns;
   // image
   List<String> entrypoint = List.of("/bin/server");
   List<String> cmd = List.of("--port", "80");
@@ -123,7 +127,7 @@ final class SpecFixture {
     ContainerConfig.Security security = new ContainerConfig.Security(addCaps, dropCaps, ambientCaps, privileged,
         new NamespaceModes(Mode.POD, pidMode, Mode.POD, pidMode == Mode.TARGET ? "target" : ""), runAsUser,
         runAsGroup, runAsUsername, readonlyRootfs, supplementalGroups, groupsPolicy, noNewPrivs, maskedPaths,
-        readonlyPaths, seccomp, apparmor);
+        readonlyPaths, seccomp, apparmor, containerUserns);
     ContainerConfig config = new ContainerConfig("web", 0, "docker.io/library/nginx:1.27", "", command, args,
         workingDir, envs, mounts, devices, Map.of("app", "web"), annotations, "web.log", false, false, tty,
         resources, security, "");
@@ -134,7 +138,8 @@ final class SpecFixture {
         podModes.hostIpc() ? null : Path.of("/run/podshim/ns/sb1/ipc"),
         podModes.hostNetwork() ? null : Path.of("/run/podshim/ns/sb1/uts"),
         pidns, dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"),
-        podModes.hostIpc() ? null : shm, cgroupParent, "web-0");
+        podModes.hostIpc() ? null : shm, cgroupParent, "web-0", podUserns,
+        podUserns == null ? null : Path.of("/run/podshim/ns/sb1/user"));
     return new SpecInput("c1", config, image, rootfs, pod, targetPidns, cgroupDriver,
         new HostFacts(hostCaps, daemonOomScoreAdj, appArmor(), node()), "runc", cdi);
   }

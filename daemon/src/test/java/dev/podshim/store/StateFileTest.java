@@ -49,7 +49,7 @@ class StateFileTest {
         List.of(new SandboxConfig.PortMapping("TCP", 80, 8080, "127.0.0.1")), Map.of("b", "2", "a", "1"),
         Map.of("an", "x"), "/kubepods/pod1", Map.of("net.ipv4.ip_forward", "1"),
         new SandboxConfig.NamespaceModes(SandboxConfig.Mode.POD, SandboxConfig.Mode.CONTAINER, SandboxConfig.Mode.NODE, ""),
-        "runc");
+        "runc", null);
     SandboxMetadata meta = new SandboxMetadata("ab".repeat(32), "k8s_POD_n_ns_u_2", config, 42, "/kubepods/pod1/x");
     StateFile.write(dir.resolve("meta.json"), meta);
     assertThat(StateFile.read(dir.resolve("meta.json"), SandboxMetadata.class)).isEqualTo(meta);

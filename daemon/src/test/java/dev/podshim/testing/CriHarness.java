@@ -66,6 +66,8 @@ public final class CriHarness implements AutoCloseable {
         2, testNetwork.cniConfig(), d.registry())
         // the harness's own CDI directories: a test never reads (or writes) the host's /etc/cdi
         .withCdiSpecDirs(List.of(root.resolve("cdi/etc"), root.resolve("cdi/run")));
+    // as the daemon does: a pod in a user namespace reaches its rootfs as an unprivileged id
+    java.nio.file.Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     Path pause = PauseLauncher.installBinary(root);
     this.watcher = new ExitWatcher();
     this.network = PodNetwork.create(config, registry);

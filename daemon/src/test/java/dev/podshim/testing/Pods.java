@@ -1,5 +1,6 @@
 package dev.podshim.testing;
 
+import dev.podshim.cri.v1.IDMapping;
 import dev.podshim.cri.v1.LinuxPodSandboxConfig;
 import dev.podshim.cri.v1.LinuxSandboxSecurityContext;
 import dev.podshim.cri.v1.NamespaceMode;
@@ -7,6 +8,7 @@ import dev.podshim.cri.v1.NamespaceOption;
 import dev.podshim.cri.v1.PodSandboxConfig;
 import dev.podshim.cri.v1.PodSandboxMetadata;
 import dev.podshim.cri.v1.RunPodSandboxRequest;
+import dev.podshim.cri.v1.UserNamespace;
 import java.util.UUID;
 
 /** Pod configs as kubelet sends them. */
@@ -31,5 +33,15 @@ public final class Pods {
 
   public static RunPodSandboxRequest run(PodSandboxConfig.Builder config) {
     return RunPodSandboxRequest.newBuilder().setConfig(config).build();
+  }
+
+  /**
+   * A user namespace of the pod's own as kubelet asks for {@code hostUsers: false}: container ids
+   * 0..65535 are host ids {@code hostId..hostId+65535}, for uids and gids alike. The same options go
+   * into each container's security context.
+   */
+  public static UserNamespace.Builder userNamespace(int hostId) {
+    IDMapping m = IDMapping.newBuilder().setContainerId(0).setHostId(hostId).setLength(65536).build();
+    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m);
   }
 }

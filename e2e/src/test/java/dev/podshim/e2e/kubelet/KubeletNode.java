@@ -82,6 +82,8 @@ final class KubeletNode implements AutoCloseable {
         endpoints = ["http://%s"]
         """.formatted(TestDevicePlugin.cdiDir(dir), registry.host()));
     Files.createDirectories(dir.resolve("podshimd"));
+    // a pod in its own user namespace reaches podshim's state root as an unprivileged id
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     podshimd = Podshimd.create(dir.resolve("podshimd"), config, Kubelet.freePort(), network.flags()).start();
     // a cgroup root of the run's own: another kubelet on this machine (cgroupRoot /bench) is left alone
     String cgroupRoot = "/podshim-e2e-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));

@@ -265,6 +265,28 @@ abstract class KubeletSuite {
   }
 
   @Test
+  @Order(9)
+  void aPodWithoutHostUsersRunsAsUnprivilegedHostIdsAndWritesItsEmptyDir() throws Exception {
+    node.eventually("pod userns runs", sinceManifests(START), () -> {
+      KubeletPods.Pod pod = kubelet.pods().get(SuitePods.USERNS);
+      assertThat(pod.running("main")).as(pod.summary()).isTrue();
+    });
+    String id = kubelet.pods().get(SuitePods.USERNS).containerId("main");
+    long pid = NodeProcesses.containerPid(node.podshimd.runtime, id);
+    // kubelet picked the pod's range (never host id 0): root inside, that id outside
+    String[] uidMap = Files.readString(Path.of("/proc/" + pid + "/uid_map")).trim().split("\\s+");
+    assertThat(uidMap).hasSize(3);
+    assertThat(uidMap[0]).isEqualTo("0");
+    long hostId = Long.parseLong(uidMap[1]);
+    assertThat(hostId).isPositive();
+    assertThat(Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+        .contains("Uid:\t" + hostId + "\t" + hostId + "\t" + hostId + "\t" + hostId);
+    String written = node.podshimd.runtime.execSync(dev.podshim.cri.v1.ExecSyncRequest.newBuilder().setContainerId(id)
+        .addCmd("cat").addCmd("/scratch/file").setTimeout(10).build()).getStdout().toStringUtf8();
+    assertThat(written).isEqualTo(SuitePods.USERNS_WRITTEN + "\n0\n");
+  }
+
+  @Test
   @Order(10)
   void aCrashingContainerIsRestartedAfterABackOffThatDoubles() throws Exception {
     Path uptimes = crashLoopStarts.resolve("uptimes");

@@ -21,6 +21,9 @@ final class SuitePods {
   static final String LOGS = "logs";
   /** Asks for one {@link TestDevicePlugin#RESOURCE}: kubelet hands it to podshim as a CDI device. */
   static final String CDI = "cdi";
+  /** A pod in a user namespace of its own (hostUsers: false), writing to an emptyDir. */
+  static final String USERNS = "userns";
+  static final String USERNS_WRITTEN = "written-as-pod-root";
   /** Pods whose containers fill their writable layer, for removals that take a while. */
   static final List<String> CHURN = List.of("churn-1", "churn-2", "churn-3");
   static final int CHURN_FILES = 3000;
@@ -40,6 +43,7 @@ final class SuitePods {
     pods.put(LIMITS, List.of("limited"));
     pods.put(LOGS, List.of("chatty"));
     pods.put(CDI, List.of("dev"));
+    pods.put(USERNS, List.of("main"));
     CHURN.forEach(name -> pods.put(name, List.of("a", "b")));
     pods.put(IMAGE_VOLUME, List.of("reader"));
     return Map.copyOf(pods);
@@ -56,6 +60,7 @@ final class SuitePods {
     pods.put(OOM, oom(image));
     pods.put(LOGS, logs(image));
     pods.put(CDI, cdi(image));
+    pods.put(USERNS, userns(image));
     CHURN.forEach(name -> pods.put(name, churn(name, image)));
     pods.put(IMAGE_VOLUME, imageVolume(image));
     return pods;
@@ -168,6 +173,21 @@ final class SuitePods {
             command: [sleep, "3600"]
             resources: {limits: {%s: 1}}
         """.formatted(image, TestDevicePlugin.RESOURCE));
+  }
+
+  /** Root in its own user namespace: writes to an emptyDir as the pod's root, then waits. */
+  static String userns(String image) {
+    return pod(USERNS, """
+          hostUsers: false
+          containers:
+          - name: main
+            image: %s
+            command: [sh, -c, "echo %s > /scratch/file && id -u >> /scratch/file && exec sleep 3600"]
+            volumeMounts: [{name: scratch, mountPath: /scratch}]
+          volumes:
+          - name: scratch
+            emptyDir: {}
+        """.formatted(image, USERNS_WRITTEN));
   }
 
   /** Two containers that write a few thousand files into their writable layers, then wait. */
