@@ -74,6 +74,28 @@ class ImageVolumeTest extends ContainerHarnessTest {
     assertThat(exec(id, 10, "sh", "-c", "echo x > /tmp/rootfs-still-writable").getExitCode()).isZero();
   }
 
+  /**
+   * In a pod of its own user namespace the volume stays a plain read-only bind (overlayfs takes no
+   * id mapping): the image's files show as the overflow id and are readable, as containerd serves them.
+   */
+  @Test
+  void aPodInAUserNamespaceReadsTheVolume() throws Exception {
+    PodSandboxConfig.Builder userPod = Pods.config("vol-userns");
+    userPod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+        .setUsernsOptions(Pods.userNamespace(2_300_000));
+    String userPodId = runPod(userPod);
+    ContainerConfig.Builder config = withVolume("userns-reader", dataId, m -> m);
+    config.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+        .setUsernsOptions(Pods.userNamespace(2_300_000));
+    String id = createAndStart(userPodId, userPod, config);
+
+    assertThat(out(id, "cat", "/vol/data/hello.txt")).isEqualTo("hello from an image volume");
+    assertThat(out(id, "sh", "-c", "id -u; cat /proc/self/uid_map")).startsWith("0\n").contains("2300000");
+    assertThat(exec(id, 10, "sh", "-c", "echo x > /vol/data/new").getExitCode()).isNotZero();
+    remove(id);
+    assertThat(volumeMounts()).isEmpty();
+  }
+
   /** Upstream dropped noexec as a default (KEP-4639); the client's mount_options noexec still applies. */
   @Test
   void programsOfTheImageRunUnlessTheClientAsksNoexec() {
