@@ -130,19 +130,7 @@ public final class ExitWatcher implements AutoCloseable {
       closed = true;
       wake(); // under the lock: the thread closes the eventfd only while holding it
     }
-    if (Thread.currentThread() != thread) {
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ThreadEnd.await(thread);
   }
 
   /** For tests: whether the watcher thread still runs. */

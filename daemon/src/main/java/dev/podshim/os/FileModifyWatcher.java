@@ -123,19 +123,7 @@ public final class FileModifyWatcher implements AutoCloseable {
         Libc.write(Libc.errnoSlot(arena), wakeFd, arena.allocateFrom(JAVA_LONG, 1L), 8);
       }
     }
-    if (Thread.currentThread() != thread) {
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ThreadEnd.await(thread);
   }
 
   private void run() {
