@@ -63,12 +63,12 @@ final class WritableLayers implements AutoCloseable {
   ImageFilesystem.@Nullable Usage get(String containerId) {
     Entry entry = cache.get(containerId);
     if (entry == null) {
-      return measure(containerId, firstSight);
+      return measure(containerId, false);
     }
     if (System.nanoTime() - entry.measuredMonotonicNanos() > maxAgeNanos && queued.add(containerId)) {
       refresher.execute(() -> {
         try {
-          measure(containerId, refresh);
+          measure(containerId, true);
         } finally {
           queued.remove(containerId);
         }
@@ -77,7 +77,12 @@ final class WritableLayers implements AutoCloseable {
     return entry.usage();
   }
 
-  private ImageFilesystem.@Nullable Usage measure(String containerId, Timer timer) {
+  /**
+   * A refresh updates only a figure still cached: one that {@link #retainOnly} dropped while the
+   * walk ran stays dropped (its container is gone), instead of coming back for good.
+   */
+  private ImageFilesystem.@Nullable Usage measure(String containerId, boolean refreshing) {
+    Timer timer = refreshing ? refresh : firstSight;
     long start = System.nanoTime();
     try {
       Optional<ImageFilesystem.Usage> usage = probe.measure(containerId);
@@ -87,7 +92,12 @@ final class WritableLayers implements AutoCloseable {
         cache.remove(containerId);
         return null;
       }
-      cache.put(containerId, new Entry(usage.get(), end));
+      Entry measured = new Entry(usage.get(), end);
+      if (refreshing) {
+        cache.computeIfPresent(containerId, (id, old) -> measured);
+      } else {
+        cache.put(containerId, measured);
+      }
       return usage.get();
     } catch (IOException | RuntimeException e) {
       // a layer removed mid-walk, or one that cannot be read: the next request tries again
