@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * AppArmor on a node that has it (Debian 13), against the package under systemd, in one VM: the
  * default profile loaded at start and applied in enforce mode, what it denies, Unconfined,
  * privileged containers, a Localhost profile loaded by the test, one that is not loaded; then
- * critest's specs that this machine cannot run (AppArmor; stats on cgroup v2) with a
+ * critest's specs that this machine cannot run (AppArmor; stats on cgroup v2; user namespaces with crun) with a
  * lifecycle smoke set ({@link #CRITEST_FOCUS}), in one critest run. Images come from the
  * conformance registry on the host (../shared/conformance: registry.sh, images.sh), mirrored into
  * the guest at 10.0.2.2:5000.
@@ -38,7 +38,7 @@ class AppArmorOnModernNodeTest {
    * CgroupV2OnModernNodeTest: the scope and its memory.events are gone before the exit is recorded).
    */
   static final String CRITEST_FOCUS = "AppArmor|basic operations on PodSandbox|basic operations on container"
-      + "|Runtime info|Container OOM";
+      + "|Runtime info|Container OOM|UserNamespaces";
 
   @Test
   void theDefaultProfileConfinesContainersAndCritestsAppArmorSpecsPass() throws Exception {
@@ -114,7 +114,7 @@ class AppArmorOnModernNodeTest {
 
       assertThat(restart.stdout().strip()).as("%s", restart).isEqualTo("1");
       assertThat(critest.stdout()).as("%s\n%s", critest, node.run("tail -60 /root/critest.log", SLOW).stdout())
-          .contains("rc=0", "Ran 30 of ", "30 Passed | 0 Failed");
+          .contains("rc=0", "Ran 36 of ", "36 Passed | 0 Failed");
     }
   }
 
