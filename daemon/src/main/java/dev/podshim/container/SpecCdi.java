@@ -7,14 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podshim.cdi.CdiRegistry;
 import dev.podshim.cdi.CdiSpec;
-import dev.podshim.os.FileCalls;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +22,6 @@ import org.jspecify.annotations.Nullable;
  * and the device's spec file.
  */
 final class SpecCdi {
-  private static final int S_IFMT = 0170000;
 
   private SpecCdi() {}
 
@@ -96,7 +92,7 @@ final class SpecCdi {
     long minor = n.minor();
     Integer fileMode = n.fileMode();
     boolean complete = !type.isEmpty() && (major != 0 || type.equals("p"));
-    HostNode host = hostNode(where, hostPath, complete);
+    SpecDevices.Node host = hostNode(where, hostPath, complete);
     if (host != null) {
       fileMode = fileMode != null ? fileMode : host.fileMode();
       if (!complete) {
@@ -134,28 +130,14 @@ final class SpecCdi {
     }
   }
 
-  /** A node on the host, as lstat sees it. */
-  private record HostNode(String type, long major, long minor, int fileMode) {}
-
   /** The host's node; null when it is absent or no device and the spec gives all the node needs. */
-  private static @Nullable HostNode hostNode(String where, String hostPath, boolean complete) {
+  private static SpecDevices.@Nullable Node hostNode(String where, String hostPath, boolean complete) {
     try {
-      Map<String, Object> a = Files.readAttributes(Path.of(hostPath), "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
-      int mode = (Integer) a.get("mode");
-      long rdev = (Long) a.get("rdev");
-      String type = switch (mode & S_IFMT) {
-        case FileCalls.S_IFCHR -> "c";
-        case FileCalls.S_IFBLK -> "b";
-        case FileCalls.S_IFIFO -> "p";
-        default -> null;
-      };
-      if (type == null) {
-        if (complete) {
-          return null;
-        }
+      SpecDevices.Node node = SpecDevices.stat(Path.of(hostPath), false);
+      if (node == null && !complete) {
         throw invalid(where, hostPath + " is not a device node or FIFO on the host");
       }
-      return new HostNode(type, FileCalls.major(rdev), FileCalls.minor(rdev), mode & 07777);
+      return node;
     } catch (NoSuchFileException e) {
       if (complete) {
         return null;
@@ -165,6 +147,7 @@ final class SpecCdi {
       throw invalid(where, "cannot stat " + hostPath + ": " + e);
     }
   }
+
 
   private static void hook(ObjectNode spec, String where, CdiSpec.Hook h) {
     ObjectNode hook = Json.object().put("path", Fields.absolute(where + ".path", h.path()));

@@ -34,8 +34,15 @@ final class SpecDevices {
   /** containerd's HostDevices leaves these out of a privileged container's /dev. */
   private static final Set<String> SKIPPED_DIRS = Set.of("pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev");
 
-  /** A device node on the host. */
-  record Node(String type, long major, long minor, int fileMode) {}
+  /**
+   * A device node (type c or b) or a FIFO (p, which CDI allows) on the host; fileMode keeps the
+   * setuid, setgid and sticky bits.
+   */
+  record Node(String type, long major, long minor, int fileMode) {
+    boolean isDevice() {
+      return !type.equals("p");
+    }
+  }
 
   record Result(ArrayNode devices, ArrayNode cgroupRules) {}
 
@@ -65,7 +72,7 @@ final class SpecDevices {
       } catch (IOException e) {
         throw invalid(field + ".host_path", "cannot stat " + hostPath + ": " + e);
       }
-      if (node == null) {
+      if (node == null || !node.isDevice()) {
         throw invalid(field + ".host_path", hostPath + " is not a character or block device");
       }
       devices.remove(containerPath);
@@ -78,7 +85,7 @@ final class SpecDevices {
     return new Result(list, rules);
   }
 
-  /** The node's type and numbers, or null when {@code path} is not a character or block device. */
+  /** The node's type and numbers, or null when {@code path} is no device node or FIFO. */
   static @Nullable Node stat(Path path, boolean followLinks) throws IOException {
     LinkOption[] options = followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
     Map<String, Object> attrs = Files.readAttributes(path, "unix:mode,rdev", options);
@@ -87,14 +94,15 @@ final class SpecDevices {
     String type = switch (mode & S_IFMT) {
       case FileCalls.S_IFCHR -> "c";
       case FileCalls.S_IFBLK -> "b";
+      case FileCalls.S_IFIFO -> "p";
       default -> null;
     };
-    return type == null ? null : new Node(type, FileCalls.major(rdev), FileCalls.minor(rdev), mode & 0777);
+    return type == null ? null : new Node(type, FileCalls.major(rdev), FileCalls.minor(rdev), mode & 07777);
   }
 
   private static ObjectNode device(String path, Node node) {
     return Json.object().put("path", path).put("type", node.type()).put("major", node.major())
-        .put("minor", node.minor()).put("fileMode", node.fileMode()).put("uid", 0).put("gid", 0);
+        .put("minor", node.minor()).put("fileMode", node.fileMode() & 0777).put("uid", 0).put("gid", 0);
   }
 
   /** Every device node under {@code dev} (not following links), by its path in the container. */
@@ -112,7 +120,7 @@ final class SpecDevices {
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
           if (attrs.isOther() && !file.getFileName().toString().equals("console")) {
             Node node = stat(file, false);
-            if (node != null) {
+            if (node != null && node.isDevice()) {
               found.put("/dev/" + dev.relativize(file), node);
             }
           }

@@ -29,8 +29,6 @@ public final class ExitWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ExitWatcher.class);
 
   private static final int EPOLL_CLOEXEC = 0x80000;
-  private static final int EFD_CLOEXEC = 0x80000;
-  private static final int EFD_NONBLOCK = 0x800;
   private static final int EPOLL_CTL_ADD = 1;
   private static final int EPOLL_CTL_DEL = 2;
   private static final int EPOLLIN = 0x1;
@@ -60,7 +58,7 @@ public final class ExitWatcher implements AutoCloseable {
       if (epollFd < 0) {
         throw new OsException("epoll_create1", "exit watcher", Libc.errno(err));
       }
-      wakeFd = Libc.eventfd(err, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+      wakeFd = Wakeup.open(err);
       if (wakeFd < 0) {
         int errno = Libc.errno(err);
         Libc.closeQuietly(epollFd);
@@ -128,7 +126,7 @@ public final class ExitWatcher implements AutoCloseable {
         return;
       }
       closed = true;
-      wake(); // under the lock: the thread closes the eventfd only while holding it
+      Wakeup.signal(wakeFd, "exit watcher"); // under the lock: the thread closes the eventfd only while holding it
     }
     ThreadEnd.await(thread);
   }
@@ -215,17 +213,6 @@ public final class ExitWatcher implements AutoCloseable {
       event.set(JAVA_INT, 0, EPOLLIN);
       event.set(JAVA_LONG_UNALIGNED, EVENT_DATA, token);
       return Libc.epollCtl(err, epollFd, op, fd, event) == 0 ? 0 : Libc.errno(err);
-    }
-  }
-
-  private void wake() {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment err = Libc.errnoSlot(arena);
-      MemorySegment one = arena.allocateFrom(JAVA_LONG, 1L);
-      if (Libc.write(err, wakeFd, one, 8) != 8 && Libc.errno(err) != Libc.EAGAIN) {
-        // EAGAIN: the counter is saturated, so the thread is due to wake anyway.
-        log.warn("wake exit watcher: {}", Libc.strerror(Libc.errno(err)));
-      }
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.podshim.os;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.util.Objects.requireNonNull;
 
@@ -27,8 +26,6 @@ public final class FileModifyWatcher implements AutoCloseable {
   private static final int IN_CLOEXEC = 0x80000;
   private static final int IN_MODIFY = 0x2;
   private static final int IN_IGNORED = 0x8000;
-  private static final int EFD_CLOEXEC = 0x80000;
-  private static final int EFD_NONBLOCK = 0x800;
   private static final short POLLIN = 0x1;
   /** struct inotify_event: int wd; uint32 mask, cookie, len; then len bytes of name. */
   private static final int EVENT_HEADER = 16;
@@ -54,7 +51,7 @@ public final class FileModifyWatcher implements AutoCloseable {
       if (inotifyFd < 0) {
         throw new OsException("inotify_init1", threadName, Libc.errno(err));
       }
-      wakeFd = Libc.eventfd(err, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+      wakeFd = Wakeup.open(err);
       if (wakeFd < 0) {
         int errno = Libc.errno(err);
         Libc.closeQuietly(inotifyFd);
@@ -119,9 +116,7 @@ public final class FileModifyWatcher implements AutoCloseable {
         return;
       }
       closed = true;
-      try (Arena arena = Arena.ofConfined()) {
-        Libc.write(Libc.errnoSlot(arena), wakeFd, arena.allocateFrom(JAVA_LONG, 1L), 8);
-      }
+      Wakeup.signal(wakeFd, "file watcher"); // under the lock: the thread closes the eventfd only while holding it
     }
     ThreadEnd.await(thread);
   }

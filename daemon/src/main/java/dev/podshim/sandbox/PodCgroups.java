@@ -120,13 +120,13 @@ final class PodCgroups {
     if (podPath.isEmpty()) {
       return;
     }
+    long period = limits.resources().cpuPeriod() != 0 ? limits.resources().cpuPeriod() : DEFAULT_CPU_PERIOD_US;
+    long quota = limits.cpuQuota();
     for (Hierarchy h : hierarchies) {
       Path dir = h.mountPoint().resolve(podPath.substring(1));
       if (!Files.isDirectory(dir)) {
         continue;
       }
-      long period = limits.resources().cpuPeriod() != 0 ? limits.resources().cpuPeriod() : DEFAULT_CPU_PERIOD_US;
-      long quota = limits.cpuQuota();
       writeIfPresent(dir, "cpu.shares", limits.cpuShares());
       if (quota != 0) {
         writeIfPresent(dir, "cpu.cfs_period_us", period);
