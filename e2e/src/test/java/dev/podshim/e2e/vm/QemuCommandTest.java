@@ -18,15 +18,32 @@ class QemuCommandTest {
     Process parent = new ProcessBuilder("sh", "-c", String.join(" ", child) + " & echo $!; wait")
         .redirectErrorStream(true).start();
     long pid = Long.parseLong(parent.inputReader().readLine().trim());
-    assertThat(Path.of("/proc/" + pid)).exists();
+    try {
+      // the parent-death signal is set by setpriv before it execs on: wait for the last exec
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!command(pid).equals("sleep") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(command(pid)).isEqualTo("sleep");
 
-    parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (alive(pid) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (alive(pid) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(alive(pid)).as("sleep %d after its parent was killed", pid).isFalse();
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    assertThat(alive(pid)).as("sleep %d after its parent was killed", pid).isFalse();
+  }
+
+  private static String command(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   /** Gone, or a zombie that the subreaper has not reaped yet. */
