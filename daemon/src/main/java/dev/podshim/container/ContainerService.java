@@ -45,6 +45,8 @@ public final class ContainerService {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
   /** After SIGKILL only a process stuck in the kernel takes long to go. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  /** The exit code conmon records for a process the kernel's SIGKILL ended, the OOM killer's signal. */
+  private static final int SIGKILLED = 128 + Signals.SIGKILL;
   private static final Duration LOG_REOPEN_WAIT = Duration.ofSeconds(5);
   /** runc start returns at once; this only bounds an exit's wait should it hang. */
   private static final Duration START_RECORD_WAIT = Duration.ofSeconds(30);
@@ -478,7 +480,7 @@ public final class ContainerService {
       }
     }
     ContainerExits.Exit exit = ContainerExits.read(c.dir(), creation.memoryCgroup(c));
-    if (exit != null && !exit.oomKilled() && oomWatch.killed(c.id())) {
+    if (exit != null && !exit.oomKilled() && oomWatch.killed(c.id(), exit.exitCode() == SIGKILLED)) {
       exit = exit.oomKilled(true); // the cgroup, and its count, went before the exit was reported
     }
     oomWatch.forget(c.id());

@@ -57,6 +57,48 @@ class OomWatchTest {
     assertThat(watch.killed("unknown")).isFalse();
   }
 
+  @Test
+  void aKillWhoseNoticeWasLostIsTakenFromThePodsCountByOneSigkilledContainer() throws Exception {
+    Path pod = Files.createDirectories(dir.resolve("kubepods-pod1.slice"));
+    Path podEvents = Files.writeString(pod.resolve("memory.events"), EVENTS.formatted(1)); // an older kill
+    Path a = Files.createDirectories(pod.resolve("podshim-a.scope"));
+    Path b = Files.createDirectories(pod.resolve("podshim-b.scope"));
+    Files.writeString(a.resolve("memory.events"), EVENTS.formatted(0));
+    Files.writeString(b.resolve("memory.events"), EVENTS.formatted(0));
+    watch.watch("a", a);
+    watch.watch("b", b);
+
+    // a is OOM-killed; systemd removes its scope before the kernel's notice of the kill arrives
+    Files.delete(a.resolve("memory.events"));
+    Files.delete(a);
+    Files.writeString(podEvents, EVENTS.formatted(2));
+
+    assertThat(watch.killed("a", false)).as("exit 1 is not the OOM killer's").isFalse();
+    assertThat(watch.killed("a", true)).isTrue();
+    assertThat(watch.killed("b", true)).as("the pod's one new kill is a's").isFalse();
+    watch.forget("a");
+    watch.forget("b");
+  }
+
+  @Test
+  void aKillItsOwnWatchSawIsNotClaimedAgainByAnotherContainer() throws Exception {
+    Path pod = Files.createDirectories(dir.resolve("kubepods-pod2.slice"));
+    Path podEvents = Files.writeString(pod.resolve("memory.events"), EVENTS.formatted(0));
+    Path a = Files.createDirectories(pod.resolve("podshim-a.scope"));
+    Path b = Files.createDirectories(pod.resolve("podshim-b.scope"));
+    Path aEvents = Files.writeString(a.resolve("memory.events"), EVENTS.formatted(0));
+    Files.writeString(b.resolve("memory.events"), EVENTS.formatted(0));
+    watch.watch("a", a);
+    watch.watch("b", b);
+
+    Files.writeString(podEvents, EVENTS.formatted(1));
+    Files.writeString(aEvents, EVENTS.formatted(1));
+    awaitKilled("a");
+
+    assertThat(watch.killed("b", true)).as("b was SIGKILLed by something else").isFalse();
+    assertThat(watch.killed("a", true)).isTrue();
+  }
+
   private void awaitKilled(String id) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!watch.killed(id) && System.nanoTime() < deadline) {

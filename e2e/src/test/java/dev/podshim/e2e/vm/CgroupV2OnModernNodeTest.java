@@ -152,6 +152,8 @@ class CgroupV2OnModernNodeTest {
     // the kill must have been seen while the container ran
     assertThat(one(seen, "oom.reason")).as(driver).isEqualTo("OOMKilled");
     assertThat(one(seen, "oom.exitCode")).as(driver).isEqualTo("137");
+    assertThat(Long.parseLong(one(seen, "pod.oom_kill"))).as(driver + ": the pod's count holds its containers' kills")
+        .isGreaterThanOrEqualTo(1);
     assertThat(one(seen, "after.limited.dir")).as(driver + ": the container's cgroup goes with it").isEqualTo("gone");
   }
 

@@ -93,6 +93,10 @@ done
 say oom.state "$state"
 say oom.reason "$($C inspect -o go-template --template '{{.status.reason}}' "$oom")"
 say oom.exitCode "$($C inspect -o go-template --template '{{.status.exitCode}}' "$oom")"
+# the pod's memory.events counts its containers' kills too: what podshim falls back on when the
+# kernel's notice of the kill was lost with the container's scope
+say pod.oom_kill "$(sed -n 's/^oom_kill //p' "$poddir/memory.events")"
+say oom.fromPod "$(journalctl -u podshim --no-pager -o cat | grep -c "OOM kill taken from the pod's" || true)"
 
 # crun is the default handler; runc stays selectable
 sed "s/\"name\":\"cg-$driver\"/\"name\":\"cg-$driver-runc\"/; s/\"uid\":\"$uid\"/\"uid\":\"$uid-runc\"/" \
