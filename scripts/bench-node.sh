@@ -249,8 +249,15 @@ cleanup() {
 }
 
 # ---- the report --------------------------------------------------------------------------------------
-cell() { # RUNTIME ROW
+cell() { # RUNTIME ROW; "-" for what the run did not measure
   local f=$W/results/$1 a b c
+  case $2 in
+    pss* | procs | threads) [ -s "$f.footprint" ] || { echo "-"; return; } ;;
+    cpu | kcpu | probes) [ -s "$f.probes" ] || { echo "-"; return; } ;;
+    wall | ready | kubelet | sli) [ -s "$f.burst" ] || { echo "-"; return; } ;;
+    k-* | restarts) [ -s "$f.kill" ] || { echo "-"; return; } ;;
+    fill) [ -s "$f.fill" ] || { echo "-"; return; } ;;
+  esac
   case $2 in
     pss | procs | threads)
       local kind=all col=3

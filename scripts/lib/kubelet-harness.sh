@@ -5,7 +5,8 @@
 #   W        all of the benchmark's files; processes it started have W on their command line
 #   CG       kubelet's cgroupRoot;  NS, NODE  the pods' namespace and kubelet's node name
 #   PORT RO HEALTHZ PODSHIM_METRICS   ports;  IMAGE  the pods' image
-# and may set PROBE (a readiness probe's period in seconds: `true` exec'd in each pod's first
+# and may set PODSHIM_RUN (the command that starts podshimd in the foreground, scripts/run.sh unless
+# set: another build to compare), PROBE (a readiness probe's period in seconds: `true` exec'd in each pod's first
 # container) and KUBELET_EXTRA (more KubeletConfiguration lines).
 TOOLS=$(cd ../shared/tools && pwd) CONF=$(cd ../shared/conformance && pwd)
 CD2_SOCK=/run/harness/containerd2/containerd.sock
@@ -119,7 +120,7 @@ endpoints = ["http://127.0.0.1:5000"]
 endpoints = ["http://127.0.0.1:5000"]
 EOF
   log "podshim: scripts/run.sh (builds first when the sources changed)"
-  scripts/run.sh --config "$W/podshim/podshim.toml" >>"$W/podshim/podshimd.log" 2>&1 &
+  ${PODSHIM_RUN:-scripts/run.sh} --config "$W/podshim/podshim.toml" >>"$W/podshim/podshimd.log" 2>&1 &
   echo $! >"$W/podshimd.pid"
   local i
   for i in $(seq 6000); do # a build and the AOT training of a new build take minutes

@@ -19,6 +19,17 @@ public final class ImageFilesystem {
   private final Path dir;
   private final Path mountinfo;
   private final DiskUsage.Known known;
+  /** The store's mount point and when it was read: kubelet asks with every container's stats. */
+  private volatile @org.jspecify.annotations.Nullable CachedMount storeMount;
+
+  private record CachedMount(String mountpoint, long readAtNanos) {}
+
+  /**
+   * How long the store's mount point is reused. Reading it walks every mount of the host (hundreds
+   * with 110 pods): per container stats call it was half the daemon's Java CPU under kubelet. A
+   * filesystem mounted over the state root while the daemon runs shows within this time.
+   */
+  private static final long MOUNT_REREAD_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   /** What the store uses: bytes in allocated blocks and inodes, and the mount that holds it. */
   public record Usage(long timestampNanos, String mountpoint, long usedBytes, long inodesUsed) {}
@@ -42,7 +53,7 @@ public final class ImageFilesystem {
     try {
       Files.createDirectories(dir);
       DiskUsage used = DiskUsage.measure(dir, known);
-      return new Usage(nowNanos(), mountpointOf(dir), used.bytes(), used.inodes());
+      return new Usage(nowNanos(), storeMountpoint(), used.bytes(), used.inodes());
     } catch (IOException e) {
       throw new UncheckedIOException("measure image store " + dir, e);
     }
@@ -63,7 +74,7 @@ public final class ImageFilesystem {
         return Optional.empty();
       }
       DiskUsage used = DiskUsage.measure(upper);
-      return Optional.of(new Usage(nowNanos(), mountpointOf(dir), used.bytes(),
+      return Optional.of(new Usage(nowNanos(), storeMountpoint(), used.bytes(),
           used.inodes()));
     } catch (java.nio.file.NoSuchFileException e) {
       return Optional.empty(); // released while we walked
@@ -75,6 +86,16 @@ public final class ImageFilesystem {
   private static long nowNanos() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private String storeMountpoint() throws IOException {
+    CachedMount cached = storeMount;
+    long now = System.nanoTime();
+    if (cached == null || now - cached.readAtNanos() > MOUNT_REREAD_NANOS) {
+      cached = new CachedMount(mountpointOf(dir), now);
+      storeMount = cached;
+    }
+    return cached.mountpoint();
   }
 
   /** The longest mount point that contains {@code path}. */

@@ -83,6 +83,9 @@ final class Libc {
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
   private static final Downcall LSTAT =
       Downcall.errnoCapturing("lstat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final Downcall STATX =
+      Downcall.errnoCapturing("statx",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
   private static final Downcall FSTAT =
       Downcall.errnoCapturing("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
   private static final Downcall UMOUNT2 =
@@ -282,6 +285,14 @@ final class Libc {
   static int lstat(MemorySegment err, MemorySegment path, MemorySegment stat) {
     try {
       return (int) LSTAT.handle().invokeExact(err, path, stat);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int statx(MemorySegment err, int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
+    try {
+      return (int) STATX.handle().invokeExact(err, dirfd, path, flags, mask, buf);
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -39,6 +39,28 @@ class MountsTest {
   }
 
   @Test
+  void theKernelsAnswerAgreesWithMountinfo() throws IOException {
+    Path dirSource = Files.createDirectory(dir.resolve("dir-source"));
+    Path dirTarget = Files.createDirectory(dir.resolve("dir-target"));
+    Path fileSource = Files.writeString(dir.resolve("file-source"), "x");
+    Path fileTarget = Files.createFile(dir.resolve("file-target")); // as a namespace pin is mounted
+    Path stacked = Files.createDirectory(dir.resolve("stacked"));
+    Mounts.bind(dirSource, dirTarget);
+    Mounts.bind(fileSource, fileTarget);
+    Mounts.bind(dirSource, stacked);
+    Mounts.bind(dirSource, stacked);
+
+    for (Path p : List.of(dirTarget, fileTarget, stacked, dirSource, fileSource, dir, Path.of("/"),
+        Path.of("/proc"), dir.resolve("missing"))) {
+      assertThat(Mounts.isMountPoint(p)).as(p.toString()).isEqualTo(Mounts.isListedMountPoint(p.toString()));
+    }
+    Mounts.unmount(stacked);
+    assertThat(Mounts.isMountPoint(stacked)).as("the mount below shows once the top one goes").isTrue();
+    Mounts.unmount(stacked);
+    assertThat(Mounts.isMountPoint(stacked)).isFalse();
+  }
+
+  @Test
   void bindMountsAFileOntoAFile() throws IOException {
     Path source = Files.writeString(dir.resolve("source"), "content");
     Path target = Files.createFile(dir.resolve("target"));
