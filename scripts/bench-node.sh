@@ -4,7 +4,7 @@
 # PLEG relisting every second, the eviction manager's stats every 10 s) with the same runc, CNI
 # network and busybox image. Every pod is 2 `sleep` containers, the first with an exec readiness
 # probe (`true`) every 10 s. For each runtime:
-#   burst      BURST pods without the probe written at once (after one warm-up pod): first manifest
+#   burst      BURSTS times, BURST pods without the probe written at once (after one warm-up pod): first manifest
 #              -> all Running and Ready in kubelet's /pods (polled every 0.1 s), per pod manifest ->
 #              Ready, kubelet's log SyncLoop ADD -> PLEG's last ContainerStarted,
 #              kubelet_pod_start_sli_duration_seconds; then removed;
@@ -26,11 +26,11 @@
 # Report: daemon/target/bench/node-report.md
 # usage: scripts/bench-node.sh [STEADY_SECONDS]        (default 300)
 #        scripts/bench-node.sh report                  (the last run's table again)
-#        PODS=110 BURST=30 KILLS=3 RUNTIMES="podshim containerd" (defaults)
+#        PODS=110 BURST=30 BURSTS=3 KILLS=3 RUNTIMES="podshim containerd" (defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEADY=${1:-300}
-PODS=${PODS:-110} BURST=${BURST:-30} KILLS=${KILLS:-3}
+PODS=${PODS:-110} BURST=${BURST:-30} BURSTS=${BURSTS:-3} KILLS=${KILLS:-3}
 RUNTIMES=${RUNTIMES:-podshim containerd}
 W=/tmp/podshim-node-bench         # all of this benchmark's files; fixed, so a next run finds an aborted one's
 CG=podshim-node-bench             # kubelet's cgroupRoot
@@ -88,27 +88,26 @@ kmetric() { # SUM of kubelet's metric lines that start with the given prefix and
   curl -fsS --max-time 5 "http://127.0.0.1:$RO/$path" | awk -v m="$1" -v a="${2:-}" -v b="${3:-}" '
     index($0, m) == 1 && index($0, a) && index($0, b) { s += $NF } END { printf "%.0f\n", s }'
 }
-names_from() { # FIRST LAST: pod names; a "b" before both numbers names the burst's pods
+names_from() { # FIRST LAST: pod names; "bR-" before both numbers names burst R's pods
   local i p=p
-  case $1 in b*) p=b ;; esac
-  for i in $(seq "${1#b}" "${2#b}"); do echo "${rt:0:2}-$p$i"; done
+  case $1 in b*) p=${1%%-*}x ;; esac
+  for i in $(seq "${1##*-}" "${2##*-}"); do echo "${rt:0:2}-$p$i"; done
 }
 
 burst() {
-  local out=$W/results/$rt
-  log "$rt: burst of $BURST pods x 2 containers"
+  local out=$W/results/$rt r name names
   kmetric kubelet_pod_start_sli_duration_seconds_count >"$out.sli0"
-  # without the probe: a readiness probe's first run can miss kubelet's trigger at the start and
-  # wait a whole period, which would measure kubelet's prober rather than the runtime
-  # shellcheck disable=SC2046
-  PROBE= write_manifests 2 $(names_from b1 "b$BURST")
-  # shellcheck disable=SC2046
-  await_ready $(names_from b1 "b$BURST")
-  local name
-  for name in $(names_from b1 "b$BURST"); do echo "1 $name ${written[$name]} ${ready[$name]}" >>"$out.burst"; done
+  for r in $(seq "$BURSTS"); do
+    log "$rt: burst $r of $BURSTS: $BURST pods x 2 containers"
+    mapfile -t names < <(names_from "b$r-1" "b$r-$BURST")
+    # without the probe: a readiness probe's first run can miss kubelet's trigger at the start and
+    # wait a whole period, which would measure kubelet's prober rather than the runtime
+    PROBE= write_manifests 2 "${names[@]}"
+    await_ready "${names[@]}"
+    for name in "${names[@]}"; do echo "$r $name ${written[$name]} ${ready[$name]}" >>"$out.burst"; done
+    remove_pods "${names[@]}"
+  done
   echo $(($(kmetric kubelet_pod_start_sli_duration_seconds_count) - $(cat "$out.sli0"))) >"$out.sli"
-  # shellcheck disable=SC2046
-  remove_pods $(names_from b1 "b$BURST")
 }
 
 fill() {
@@ -268,7 +267,10 @@ cell() { # RUNTIME ROW; "-" for what the run did not measure
     cpu) awk '{ printf "%s (%s of it in processes they reaped)", $1, $2 }' "$f.ticks.cpu" ;;
     kcpu) awk '{ print $1 }' "$f.kticks.cpu" ;;
     probes) cat "$f.probes" ;;
-    wall) awk '{ if (t0 == "" || $3 < t0) t0 = $3; if ($4 > t1) t1 = $4 } END { printf "%.2f", t1 - t0 }' "$f.burst" ;;
+    wall) # each burst's first manifest -> its last pod Ready: the mean (each)
+      awk '{ if (!($1 in t0) || $3 < t0[$1]) t0[$1] = $3; if ($4 > t1[$1]) t1[$1] = $4 }
+        END { for (r = 1; r in t0; r++) { w = t1[r] - t0[r]; s += w; v = v (v == "" ? "" : ", ") sprintf("%.2f", w) }
+              printf "%.2f (%s)", s / (r - 1), v }' "$f.burst" ;;
     ready) read -r a b c < <(awk '{ print $4 - $3 }' "$f.burst" | stats); printf '%.2f / %.2f / %.2f' "$a" "$b" "$c" ;;
     kubelet) read -r a b c < <(kubelet_times "$f.burst" "$W/kubelet-$1.log" | stats)
       [ "$a" = - ] && echo "-" || printf '%.2f / %.2f / %.2f' "$a" "$b" "$c" ;;
@@ -292,7 +294,7 @@ report() {
   {
     echo "# A node's worth of pods, $STARTED – $(date -u '+%H:%M UTC')"
     echo
-    echo "\`scripts/bench-node.sh $STEADY\` (PODS=$PODS BURST=$BURST KILLS=$KILLS): podshim $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- daemon cri-proto ||
+    echo "\`scripts/bench-node.sh $STEADY\` (PODS=$PODS BURST=$BURST BURSTS=$BURSTS KILLS=$KILLS): podshim $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- daemon cri-proto ||
       echo ' + uncommitted changes') and containerd 2.1.9, one after the other under kubelet"
     echo "$("$TOOLS/kubelet" --version | cut -d' ' -f2) standalone (static pods; the same binary and configuration), each pod 2 busybox"
     echo "\`sleep\` containers, an exec readiness probe every ${PROBE} s. $(nproc) cores; load average $LOAD0 at the start,"
@@ -313,7 +315,7 @@ report() {
         cpu) label="steady state, $STEADY s: CPU of the runtime's processes (% of one core)"; target=0.5 ;;
         kcpu) label="… kubelet's CPU in the same window (% of one core)" ;;
         probes) label="… exec probes that succeeded in the window" ;;
-        wall) label="burst of $BURST pods x 2: first manifest → all Running and Ready (s)"; target=0.6 ;;
+        wall) label="burst of $BURST pods x 2, $BURSTS times: first manifest → all Running and Ready, mean (each) (s)"; target=0.6 ;;
         ready) label="… per pod, manifest → Ready in /pods: mean / p50 / p90 (s)" ;;
         kubelet) label="… per pod, kubelet's log SyncLoop ADD → last ContainerStarted: mean / p50 / p90 (s)" ;;
         sli) label="… kubelet_pod_start_sli_duration_seconds observations (none for static pods)" ;;
@@ -343,7 +345,7 @@ fi
 scripts/deps.sh test
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) STARTED=$(date -u '+%Y-%m-%d %H:%M')
 mkdir -p "$W/results" "$(dirname "$REPORT")"
-declare -p STEADY PODS BURST KILLS LOAD0 STARTED | sed 's/^declare -- //' >"$W/results/run"
+declare -p STEADY PODS BURST BURSTS KILLS LOAD0 STARTED | sed 's/^declare -- //' >"$W/results/run"
 trap cleanup EXIT
 stop_kubelet
 stop_podshim
