@@ -74,34 +74,13 @@ phase() { # KEY CONTAINERS PODS_AT_ONCE ROUNDS
 }
 
 bench_runtime() { # RUNTIME
-  rt=$1
-  "start_$rt"
-  clear_pods
-  log "$rt: pulling $IMAGE (not measured)"
-  crictl pull "$IMAGE" >/dev/null
-  start_kubelet "$rt"
-  log "$rt: warm-up pod (not measured)"
-  write_manifests 1 "${rt:0:2}-warmup"
-  await_ready "${rt:0:2}-warmup"
-  remove_pods "${rt:0:2}-warmup"
+  begin_runtime "$1"
+  warm_up 1
   phase s1 1 1 "$ROUNDS"
   phase s2 2 1 "$ROUNDS"
   phase b1 1 "$BURST" 1
   phase b2 2 "$BURST" 1
-  stop_kubelet
-  clear_pods
-  "stop_$rt"
-  SOCK=
-  undo_host
-}
-
-cleanup() {
-  set +e
-  stop_kubelet
-  [ -z "$SOCK" ] || clear_pods
-  stop_podshim
-  stop_containerd
-  undo_host
+  end_runtime
 }
 
 # ---- the report ------------------------------------------------------------------------------------
@@ -198,15 +177,7 @@ command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/
 scripts/deps.sh test
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) STARTED=$(date -u '+%Y-%m-%d %H:%M')
 mkdir -p "$W/results" "$(dirname "$REPORT")"
-trap cleanup EXIT
-# an aborted run's kubelet and podshimd (its pods are removed once podshimd runs again), its host changes
-stop_kubelet
-stop_podshim
-undo_host
 rm -f "$W"/results/*
-"$CONF/registry.sh" >&2
-"$CONF/images.sh" >&2
-"$CONF/images-extra.sh" >&2
-"$CONF/cni.sh"
+prepare_run
 for rt in $RUNTIMES; do bench_runtime "$rt"; done
 report

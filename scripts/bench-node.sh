@@ -9,7 +9,8 @@
 #              Ready, kubelet's log SyncLoop ADD -> PLEG's last ContainerStarted,
 #              kubelet_pod_start_sli_duration_seconds; then removed;
 #   fill       PODS pods, written at once;
-#   footprint  30 s later: PSS (smaps_rollup), processes and threads of every process the runtime owns:
+#   footprint  30 s later and again after the steady window: PSS (smaps_rollup), processes and threads of
+#              every process the runtime owns:
 #              its daemon; pause (podshim's, or containerd's sandbox containers: comm pause in a
 #              kubelet pod cgroup); conmon (podshim) or containerd-shim-runc-v2 (containerd);
 #   steady     STEADY seconds: CPU (utime+stime, plus cutime+cstime for the runc and exec processes
@@ -49,7 +50,7 @@ runtime_procs() {
   local p comm cmd
   echo "daemon $(daemon_pid)"
   for p in /proc/[0-9]*; do
-    read -r comm <"$p/comm" 2>/dev/null || continue
+    { read -r comm <"$p/comm"; } 2>/dev/null || continue # gone meanwhile
     case $comm in
       pause*) grep -q "/$CG/" "$p/cgroup" 2>/dev/null && echo "pause ${p#/proc/}" ;; # podshim's is pause-<digest>
       conmon | containerd-shim*)
@@ -209,42 +210,22 @@ restarts() {
 }
 
 bench_runtime() { # RUNTIME
-  rt=$1
-  rm -f "$W/results/$rt".*
-  "start_$rt"
-  clear_pods
-  log "$rt: pulling $IMAGE (not measured)"
-  crictl pull "$IMAGE" >/dev/null
-  start_kubelet "$rt"
+  rm -f "$W/results/$1".*
+  begin_runtime "$1"
   # kubelet delays each pod's first probe by a random part of its period while it is younger than that
   sleep "$PROBE"
-  log "$rt: warm-up pod (not measured)"
-  write_manifests 2 "${rt:0:2}-warmup"
-  await_ready "${rt:0:2}-warmup"
-  remove_pods "${rt:0:2}-warmup"
+  warm_up 2
   burst
   fill
   sleep 30
-  footprint >"$W/results/$rt.footprint"
+  footprint >"$W/results/$rt.footprint-fill"
   steady
+  footprint >"$W/results/$rt.footprint" # the node as it runs: after the steady window
   kill9
   log "$rt: removing $PODS pods"
   # shellcheck disable=SC2046
   remove_pods $(names_from 1 "$PODS")
-  stop_kubelet
-  clear_pods
-  "stop_$rt"
-  SOCK=
-  undo_host
-}
-
-cleanup() {
-  set +e
-  stop_kubelet
-  [ -z "$SOCK" ] || clear_pods
-  stop_podshim
-  stop_containerd
-  undo_host
+  end_runtime
 }
 
 # ---- the report --------------------------------------------------------------------------------------
@@ -252,6 +233,7 @@ cell() { # RUNTIME ROW; "-" for what the run did not measure
   local f=$W/results/$1 a b c
   case $2 in
     pss* | procs | threads) [ -s "$f.footprint" ] || { echo "-"; return; } ;;
+    fill-pss) [ -s "$f.footprint-fill" ] || { echo "-"; return; } ;;
     cpu | kcpu | probes) [ -s "$f.probes" ] || { echo "-"; return; } ;;
     wall | ready | kubelet | sli) [ -s "$f.burst" ] || { echo "-"; return; } ;;
     k-* | restarts) [ -s "$f.kill" ] || { echo "-"; return; } ;;
@@ -264,6 +246,8 @@ cell() { # RUNTIME ROW; "-" for what the run did not measure
       [ "$2" = threads ] && col=4
       awk -v k="$kind" -v c="$col" -v mib="$([ "$2" = pss ] && echo 1)" '$1 == k { if (mib) printf "%.0f", $c / 1024; else print $c }' "$f.footprint" ;;
     pss-*) awk -v k="${2#pss-}" '$1 == k { printf "%.1f (%d)", $3 / 1024, $2 }' "$f.footprint" ;;
+    fill-pss) awk '$1 == "all" { printf "%.0f (daemon ", $3 / 1024 } $1 == "daemon" { d = $3; t = $4 }
+      END { printf "%.1f MiB, %d threads)", d / 1024, t }' "$f.footprint-fill" ;;
     cpu) awk '{ printf "%s (%s of it in processes they reaped)", $1, $2 }' "$f.ticks.cpu" ;;
     kcpu) awk '{ print $1 }' "$f.kticks.cpu" ;;
     probes) cat "$f.probes" ;;
@@ -302,16 +286,17 @@ report() {
     echo
     echo "| figure | podshim | containerd 2.1.9 | podshim / containerd | target |"
     echo "|---|---|---|---|---|"
-    for row in pss pss-daemon pss-pause pss-monitor procs threads cpu kcpu probes wall ready kubelet sli fill \
+    for row in pss pss-daemon pss-pause pss-monitor procs threads fill-pss cpu kcpu probes wall ready kubelet sli fill \
       k-status k-listed k-kubelet restarts; do
       target=
       case $row in
-        pss) label="footprint at $PODS pods x 2: PSS of the runtime's processes (MiB)"; target=0.2 ;;
+        pss) label="footprint at $PODS pods x 2, after the steady window: PSS of the runtime's processes (MiB)"; target=0.2 ;;
         pss-daemon) label="… the daemon: MiB (processes)" ;;
         pss-pause) label="… pause: MiB (processes)" ;;
         pss-monitor) label="… conmon / containerd-shim-runc-v2: MiB (processes)" ;;
         procs) label="processes" ;;
         threads) label="threads" ;;
+        fill-pss) label="… the same 30 s after the $PODS pods were Ready: MiB (daemon)" ;;
         cpu) label="steady state, $STEADY s: CPU of the runtime's processes (% of one core)"; target=0.5 ;;
         kcpu) label="… kubelet's CPU in the same window (% of one core)" ;;
         probes) label="… exec probes that succeeded in the window" ;;
@@ -346,13 +331,6 @@ scripts/deps.sh test
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) STARTED=$(date -u '+%Y-%m-%d %H:%M')
 mkdir -p "$W/results" "$(dirname "$REPORT")"
 declare -p STEADY PODS BURST BURSTS KILLS LOAD0 STARTED | sed 's/^declare -- //' >"$W/results/run"
-trap cleanup EXIT
-stop_kubelet
-stop_podshim
-undo_host
-"$CONF/registry.sh" >&2
-"$CONF/images.sh" >&2
-"$CONF/images-extra.sh" >&2
-"$CONF/cni.sh"
+prepare_run
 for rt in $RUNTIMES; do bench_runtime "$rt"; done
 report

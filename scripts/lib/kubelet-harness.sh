@@ -262,6 +262,49 @@ remove_pods() { # NAMES...: manifests removed; wait until kubelet has stopped th
   done
 }
 
+# ---- one runtime under kubelet ----------------------------------------------------------------------
+begin_runtime() { # RUNTIME: started with none of this benchmark's pods, IMAGE pulled, kubelet started on it
+  rt=$1
+  "start_$rt"
+  clear_pods
+  log "$rt: pulling $IMAGE (not measured)"
+  crictl pull "$IMAGE" >/dev/null
+  start_kubelet "$rt"
+}
+warm_up() { # CONTAINERS: one pod started and removed, not measured
+  log "$rt: warm-up pod (not measured)"
+  write_manifests "$1" "${rt:0:2}-warmup"
+  await_ready "${rt:0:2}-warmup"
+  remove_pods "${rt:0:2}-warmup"
+}
+end_runtime() { # kubelet, the pods and the runtime stopped; the host as it was
+  stop_kubelet
+  clear_pods
+  "stop_$rt"
+  SOCK=
+  undo_host
+}
+cleanup() { # on exit, whatever happened
+  set +e
+  stop_kubelet
+  [ -z "$SOCK" ] || clear_pods
+  stop_podshim
+  stop_containerd
+  undo_host
+}
+
+prepare_run() { # before the first runtime: an aborted run's kubelet, podshimd and host changes undone;
+  # the local registry with its images and the CNI network up
+  trap cleanup EXIT
+  stop_kubelet
+  stop_podshim
+  undo_host
+  "$CONF/registry.sh" >&2
+  "$CONF/images.sh" >&2
+  "$CONF/images-extra.sh" >&2
+  "$CONF/cni.sh"
+}
+
 # ---- figures -----------------------------------------------------------------------------------------
 # stats: "mean p50 p90" of the numbers on stdin, one a line (nearest rank)
 stats() {
