@@ -47,11 +47,12 @@ final class Ssh {
     HostCommand.run(argv, Duration.ofSeconds(10));
   }
 
+  /** ServerAliveCountMax 20: ssh waits 5 minutes for a guest under emulation that stalls, not 2. */
   private List<String> options() {
     return List.of("-i", image.sshKey().toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
         "-o", "HostKeyAlias=" + VmImage.HOST_KEY_ALIAS, "-o", "UserKnownHostsFile=" + image.knownHosts(),
         "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15",
-        "-o", "ServerAliveCountMax=8", "-o", "LogLevel=ERROR",
+        "-o", "ServerAliveCountMax=20", "-o", "LogLevel=ERROR",
         "-o", "ControlMaster=auto", "-o", "ControlPath=" + controlSocket, "-o", "ControlPersist=yes");
   }
 }

@@ -87,8 +87,18 @@ public final class VmNode implements AutoCloseable {
 
   /** Runs {@code command} with root's shell in the guest. */
   public CommandResult run(String command, Duration timeout) throws IOException, InterruptedException {
-    return ssh.run(command, timeout);
+    CommandResult result = ssh.run(command, timeout);
+    if (result.exitCode() == SSH_FAILED) {
+      // ssh's own failure, not the command's: what became of the machine (a CI run lost the guest
+      // once mid-command, with nothing to say why)
+      return new CommandResult(command, result.exitCode(), result.stdout(), result.stderr()
+          + "\nssh lost the guest; QEMU " + (qemu.alive() ? "still runs" : "has exited") + "\n" + diagnostics());
+    }
+    return result;
   }
+
+  /** The exit code ssh gives for its own errors, a lost connection among them. */
+  private static final int SSH_FAILED = 255;
 
   /** Copies a host file into the guest (scp). */
   public void copyIn(Path local, String remote) throws IOException, InterruptedException {
