@@ -58,11 +58,6 @@ final class OomWatch implements AutoCloseable {
     check(containerId, memoryCgroup); // a kill before the watch began
   }
 
-  /** Whether an OOM kill was seen in the container's cgroup while it was watched. */
-  boolean killed(String containerId) {
-    return killed.contains(containerId);
-  }
-
   /**
    * Whether the container was OOM-killed: seen by its own watch, or, for a container that died of
    * SIGKILL, an OOM kill in its pod that no other container has claimed.

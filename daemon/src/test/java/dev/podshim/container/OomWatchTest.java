@@ -29,17 +29,17 @@ class OomWatchTest {
     Path cgroup = Files.createDirectories(dir.resolve("podshim-abc.scope"));
     Path events = Files.writeString(cgroup.resolve("memory.events"), EVENTS.formatted(0));
     watch.watch("abc", cgroup);
-    assertThat(watch.killed("abc")).isFalse();
+    assertThat(watch.killed("abc", false)).isFalse();
 
     Files.writeString(events, EVENTS.formatted(1));
     awaitKilled("abc");
     Files.delete(events);
     Files.delete(cgroup); // as systemd removes the scope once its last process is gone
 
-    assertThat(watch.killed("abc")).isTrue();
+    assertThat(watch.killed("abc", false)).isTrue();
     assertThat(ContainerExits.oomKills(cgroup)).as("what reading at exit would see").isZero();
     watch.forget("abc");
-    assertThat(watch.killed("abc")).isFalse();
+    assertThat(watch.killed("abc", false)).isFalse();
   }
 
   @Test
@@ -47,14 +47,14 @@ class OomWatchTest {
     Path cgroup = Files.createDirectories(dir.resolve("early"));
     Files.writeString(cgroup.resolve("memory.events"), EVENTS.formatted(2));
     watch.watch("early", cgroup);
-    assertThat(watch.killed("early")).isTrue();
+    assertThat(watch.killed("early", false)).isTrue();
 
     Path v1 = Files.createDirectories(dir.resolve("v1"));
     Files.writeString(v1.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
     watch.watch("v1", v1);
     watch.watch("unknown", null);
-    assertThat(watch.killed("v1")).isFalse();
-    assertThat(watch.killed("unknown")).isFalse();
+    assertThat(watch.killed("v1", false)).isFalse();
+    assertThat(watch.killed("unknown", false)).isFalse();
   }
 
   @Test
@@ -101,9 +101,9 @@ class OomWatchTest {
 
   private void awaitKilled(String id) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!watch.killed(id) && System.nanoTime() < deadline) {
+    while (!watch.killed(id, false) && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
-    assertThat(watch.killed(id)).as("OOM kill seen from memory.events").isTrue();
+    assertThat(watch.killed(id, false)).as("OOM kill seen from memory.events").isTrue();
   }
 }

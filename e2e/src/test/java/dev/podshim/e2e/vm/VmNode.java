@@ -14,6 +14,9 @@ import java.util.List;
  * and give each a generous timeout.
  */
 public final class VmNode implements AutoCloseable {
+  /** The exit code ssh gives for its own errors, a lost connection among them. */
+  private static final int SSH_FAILED = 255;
+
   /** The host's loopback ports passed to {@link #restore(SavedVm, List)} answer here in the guest. */
   public static final String HOST_ADDRESS = QemuCommand.HOST_ADDRESS;
 
@@ -97,8 +100,6 @@ public final class VmNode implements AutoCloseable {
     return result;
   }
 
-  /** The exit code ssh gives for its own errors, a lost connection among them. */
-  private static final int SSH_FAILED = 255;
 
   /** Copies a host file into the guest (scp). */
   public void copyIn(Path local, String remote) throws IOException, InterruptedException {
